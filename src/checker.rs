@@ -1,0 +1,204 @@
+//! The per-file AST walk that runs the AST rules (SN1xx).
+//!
+//! One traversal per file, in the parallel per-file phase: the [`Checker`] keeps the scope stack and
+//! the enclosing classes and functions, and at each node hands itself to the rule family's
+//! dispatch functions (`rules::thread_api::on_*`), which call the rules enabled for the run. Rules
+//! never walk the module themselves except inside the one function they are looking at.
+
+use crate::diagnostic::Diagnostic;
+use crate::python::ast::{self, Expr, Stmt};
+use crate::python::{visitor, Ranged, TextRange, Visitor};
+use crate::rules::{thread_api, Rule, RuleSet};
+use crate::semantic::{Binding, Scopes, SemanticModel};
+use crate::source::{FileId, Span};
+
+/// Red zone and growth step for the stack while walking deeply nested code: a generated file with
+/// a 100,000-term expression must not overflow the thread's stack.
+pub const STACK_RED_ZONE: usize = 128 * 1024;
+pub const STACK_GROWTH: usize = 4 * 1024 * 1024;
+
+pub struct Checker<'a> {
+    pub file: FileId,
+    pub source: &'a str,
+    pub semantic: &'a SemanticModel,
+    pub scopes: Scopes,
+    rules: RuleSet,
+    diagnostics: Vec<Diagnostic>,
+    /// The classes around the current node, innermost last.
+    pub classes: Vec<&'a ast::StmtClassDef>,
+    /// The functions around the current node, innermost last.
+    pub functions: Vec<&'a ast::StmtFunctionDef>,
+    /// How many loops (`for`, `while`, comprehensions) enclose the current node in its function.
+    pub loop_depth: usize,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(file: FileId, source: &'a str, semantic: &'a SemanticModel, rules: RuleSet) -> Self {
+        Self {
+            file,
+            source,
+            semantic,
+            scopes: Scopes::default(),
+            rules,
+            diagnostics: Vec::new(),
+            classes: Vec::new(),
+            functions: Vec::new(),
+            loop_depth: 0,
+        }
+    }
+
+    /// Runs every enabled AST rule over `module` and returns the findings.
+    pub fn check_module(mut self, module: &'a ast::ModModule) -> Vec<Diagnostic> {
+        if self.rules.any_in(crate::rules::Family::ThreadApi) {
+            self.visit_body(&module.body);
+        }
+        self.diagnostics
+    }
+
+    pub fn enabled(&self, rule: Rule) -> bool {
+        self.rules.contains(rule)
+    }
+
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        if self.rules.contains(diagnostic.rule) {
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    pub fn span(&self, range: TextRange) -> Span {
+        Span::new(self.file, range)
+    }
+
+    /// The source text of `node`.
+    pub fn text(&self, node: &impl Ranged) -> &'a str {
+        self.source
+            .get(node.start().to_usize()..node.end().to_usize())
+            .unwrap_or("")
+    }
+
+    /// The canonical qualified name `expr` refers to in the current scope.
+    pub fn qualified_name(&self, expr: &Expr) -> Option<String> {
+        self.semantic.qualified_name(&self.scopes, expr)
+    }
+
+    /// The class of the object `expr` evaluates to, where local reasoning knows it.
+    pub fn type_of(&self, expr: &Expr) -> Option<String> {
+        if let Some(attr) = crate::semantic::self_attribute(expr) {
+            let class = self.classes.last()?;
+            let info = self.semantic.class_of_def(class)?;
+            return info.attr_types.get(attr).cloned();
+        }
+        self.semantic.type_of(&self.scopes, expr)
+    }
+
+    fn bind_target(&mut self, target: &Expr, binding: Binding) {
+        if let Expr::Name(name) = target {
+            self.scopes.bind(name.id.as_str(), binding);
+        }
+    }
+}
+
+impl<'a> Visitor<'a> for Checker<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match stmt {
+            Stmt::ClassDef(def) => {
+                thread_api::on_class_def(self, def);
+                for decorator in &def.decorator_list {
+                    self.visit_decorator(decorator);
+                }
+                if let Some(arguments) = &def.arguments {
+                    self.visit_arguments(arguments);
+                }
+                self.scopes.bind(def.name.as_str(), Binding::Value);
+                self.classes.push(def);
+                self.scopes.push(true);
+                let loop_depth = std::mem::take(&mut self.loop_depth);
+                self.visit_body(&def.body);
+                self.loop_depth = loop_depth;
+                self.scopes.pop();
+                self.classes.pop();
+            }
+            Stmt::FunctionDef(def) => {
+                thread_api::on_function_def(self, def);
+                for decorator in &def.decorator_list {
+                    self.visit_decorator(decorator);
+                }
+                self.visit_parameters(&def.parameters);
+                if let Some(returns) = &def.returns {
+                    self.visit_annotation(returns);
+                }
+                let qualname = self.semantic.qualify(def.name.as_str());
+                self.scopes
+                    .bind(def.name.as_str(), Binding::Function(qualname));
+                self.functions.push(def);
+                self.scopes.push(false);
+                let loop_depth = std::mem::take(&mut self.loop_depth);
+                self.visit_body(&def.body);
+                self.loop_depth = loop_depth;
+                self.scopes.pop();
+                self.functions.pop();
+            }
+            Stmt::Import(_) | Stmt::ImportFrom(_) => {
+                for (name, binding) in self.semantic.import_bindings(stmt) {
+                    self.scopes.bind(&name, binding);
+                }
+            }
+            Stmt::Assign(assign) => {
+                visitor::walk_stmt(self, stmt);
+                let binding = self.semantic.binding_for_value(&self.scopes, &assign.value);
+                for target in &assign.targets {
+                    self.bind_target(target, binding.clone());
+                }
+            }
+            Stmt::For(node) => {
+                thread_api::on_stmt(self, stmt);
+                self.visit_expr(&node.iter);
+                // `for t in [Thread(...), ...]` / `for t in (Thread(...) for ...)`: `t` is a Thread.
+                let element = match &*node.iter {
+                    Expr::List(list) => list.elts.first(),
+                    Expr::Tuple(tuple) => tuple.elts.first(),
+                    Expr::ListComp(comp) => Some(&*comp.elt),
+                    Expr::Generator(comp) => Some(&*comp.elt),
+                    _ => None,
+                };
+                let binding = element
+                    .map(|e| self.semantic.binding_for_value(&self.scopes, e))
+                    .unwrap_or(Binding::Value);
+                self.bind_target(&node.target, binding);
+                self.visit_expr(&node.target);
+                self.loop_depth += 1;
+                self.visit_body(&node.body);
+                self.loop_depth -= 1;
+                self.visit_body(&node.orelse);
+            }
+            Stmt::While(node) => {
+                thread_api::on_stmt(self, stmt);
+                self.visit_expr(&node.test);
+                self.loop_depth += 1;
+                self.visit_body(&node.body);
+                self.loop_depth -= 1;
+                self.visit_body(&node.orelse);
+            }
+            _ => {
+                thread_api::on_stmt(self, stmt);
+                visitor::walk_stmt(self, stmt);
+            }
+        });
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+            if let Expr::Call(call) = expr {
+                thread_api::on_call(self, call);
+            }
+            match expr {
+                Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
+                    self.loop_depth += 1;
+                    visitor::walk_expr(self, expr);
+                    self.loop_depth -= 1;
+                }
+                _ => visitor::walk_expr(self, expr),
+            }
+        });
+    }
+}

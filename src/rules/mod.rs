@@ -1,0 +1,260 @@
+//! The rule registry and the rule implementations.
+//!
+//! Every rule is declared once, in [`declare_rules!`] below: its stable code, its kebab-case name,
+//! its family, its default severity and a one-line summary. Its Markdown doc lives in
+//! `rules/<CODE>-<name>.md` and is embedded in the binary. The check itself lives in one file per
+//! rule under the family's module: `thread_api` (SN1xx) runs on each file's AST in the per-file
+//! phase; `races` (SN2xx) runs on the linked project model.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::diagnostic::Severity;
+
+pub mod races;
+pub mod thread_api;
+
+/// The rule families, by the hundreds digit of their codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    /// SN0xx: problems reading or parsing a file.
+    Meta,
+    /// SN1xx: thread and process API misuse.
+    ThreadApi,
+    /// SN2xx: shared-state races.
+    Races,
+    /// SN3xx: locks, conditions, deadlocks.
+    Locks,
+    /// SN4xx: the GIL, CPU-bound work, threads versus processes.
+    Gil,
+    /// SN5xx: multiprocessing.
+    Multiprocessing,
+    /// SN6xx: executors and futures.
+    Futures,
+    /// SN7xx: asyncio and threads.
+    Asyncio,
+}
+
+impl Family {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Meta => "meta",
+            Family::ThreadApi => "thread-api",
+            Family::Races => "races",
+            Family::Locks => "locks",
+            Family::Gil => "gil",
+            Family::Multiprocessing => "multiprocessing",
+            Family::Futures => "futures",
+            Family::Asyncio => "asyncio",
+        }
+    }
+}
+
+macro_rules! declare_rules {
+    ($( $variant:ident => $code:literal, $name:literal, $family:ident, $severity:ident, $summary:literal; )*) => {
+        /// A rule snarl can report. Codes are stable once released: never reuse one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule {
+            $( $variant, )*
+        }
+
+        impl Rule {
+            /// Every rule, in code order.
+            pub const ALL: &'static [Rule] = &[ $( Rule::$variant, )* ];
+
+            pub fn code(self) -> &'static str {
+                match self { $( Rule::$variant => $code, )* }
+            }
+
+            pub fn name(self) -> &'static str {
+                match self { $( Rule::$variant => $name, )* }
+            }
+
+            pub fn family(self) -> Family {
+                match self { $( Rule::$variant => Family::$family, )* }
+            }
+
+            /// The default severity of this rule's findings.
+            pub fn severity(self) -> Severity {
+                match self { $( Rule::$variant => Severity::$severity, )* }
+            }
+
+            /// One line on what the rule reports.
+            pub fn summary(self) -> &'static str {
+                match self { $( Rule::$variant => $summary, )* }
+            }
+
+            /// The rule's Markdown documentation (`rules/<CODE>-<name>.md`).
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $( Rule::$variant => include_str!(concat!("../../rules/", $code, "-", $name, ".md")), )*
+                }
+            }
+        }
+    };
+}
+
+declare_rules! {
+    SyntaxError => "SN001", "syntax-error", Meta, Error,
+        "The file does not parse; snarl analyzes what it could parse.";
+    IoError => "SN002", "io-error", Meta, Error,
+        "The file could not be read or is not valid UTF-8.";
+    InternalError => "SN003", "internal-error", Meta, Error,
+        "snarl itself failed on the file (a bug in snarl); the rest of the run goes on.";
+    ThreadTargetCalled => "SN101", "thread-target-called", ThreadApi, Error,
+        "A thread or pool is given the result of calling the target instead of the target itself.";
+    ThreadArgsNotTuple => "SN102", "thread-args-not-tuple", ThreadApi, Error,
+        "`args=` is not a tuple (a missing comma) or `kwargs=` is not a mapping.";
+    ThreadRunCalled => "SN103", "thread-run-called", ThreadApi, Warning,
+        "`.run()` is called on a thread or process: the body runs in the caller, not in a new thread.";
+    ThreadInitWithoutSuper => "SN104", "thread-init-without-super", ThreadApi, Error,
+        "A Thread or Process subclass overrides `__init__` without calling the base `__init__`.";
+    ThreadStartOverridden => "SN105", "thread-start-overridden", ThreadApi, Error,
+        "A Thread or Process subclass overrides `start()` without calling the base `start()`.";
+    ThreadPositionalGroup => "SN106", "thread-positional-group", ThreadApi, Error,
+        "The target is passed positionally to Thread/Process, where the first parameter is `group`.";
+    LockNotShared => "SN107", "lock-not-shared", ThreadApi, Warning,
+        "A lock is created and used inside one call and never shared, so it excludes nothing.";
+    ThreadStartedTwice => "SN108", "thread-started-twice", ThreadApi, Error,
+        "`.start()` is called twice on the same thread or process object.";
+    SignalOutsideMainThread => "SN109", "signal-outside-main-thread", ThreadApi, Error,
+        "`signal.signal()` is reachable from a thread other than the main thread.";
+    UnsynchronizedReadModifyWrite => "SN201", "unsynchronized-read-modify-write", Races, Error,
+        "Shared state is read, changed and written back by concurrent code without a common lock.";
+    CheckThenActRace => "SN202", "check-then-act-race", Races, Error,
+        "Shared state is tested and then updated on that test by concurrent code without a lock over both.";
+    InconsistentLockProtection => "SN203", "inconsistent-lock-protection", Races, Warning,
+        "Shared state is guarded by a lock in some places and written without it in others.";
+    IterationDuringMutation => "SN204", "iteration-during-mutation", Races, Error,
+        "A shared container is iterated while another thread may change its size.";
+}
+
+impl Rule {
+    /// The rule with this code (`SN101`) or name (`thread-target-called`).
+    pub fn from_code_or_name(text: &str) -> Option<Rule> {
+        Rule::ALL
+            .iter()
+            .copied()
+            .find(|rule| rule.code().eq_ignore_ascii_case(text) || rule.name() == text)
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// What `--select`, `--ignore` and the config keys accept: `ALL`, a code, a code prefix (`SN2`,
+/// `SN20`), or a rule name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RuleSelector {
+    All,
+    Prefix(String),
+    Rule(Rule),
+}
+
+impl RuleSelector {
+    /// The rules this selector names.
+    pub fn rules(&self) -> impl Iterator<Item = Rule> + '_ {
+        Rule::ALL.iter().copied().filter(move |rule| match self {
+            RuleSelector::All => true,
+            RuleSelector::Prefix(prefix) => rule.code().starts_with(prefix.as_str()),
+            RuleSelector::Rule(selected) => rule == selected,
+        })
+    }
+
+    /// How specific the selector is; a more specific `ignore` or `select` wins over a broader one.
+    pub fn specificity(&self) -> usize {
+        match self {
+            RuleSelector::All => 0,
+            RuleSelector::Prefix(prefix) => prefix.len(),
+            RuleSelector::Rule(_) => usize::MAX,
+        }
+    }
+}
+
+impl FromStr for RuleSelector {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if text == "ALL" {
+            return Ok(RuleSelector::All);
+        }
+        if let Some(rule) = Rule::from_code_or_name(text) {
+            return Ok(RuleSelector::Rule(rule));
+        }
+        let upper = text.to_ascii_uppercase();
+        if upper.starts_with("SN")
+            && upper[2..].chars().all(|c| c.is_ascii_digit())
+            && Rule::ALL.iter().any(|rule| rule.code().starts_with(&upper))
+        {
+            return Ok(RuleSelector::Prefix(upper));
+        }
+        Err(format!(
+            "unknown rule selector `{text}`: expected `ALL`, a rule code (`SN101`), a code prefix (`SN1`, `SN10`) or a rule name (`thread-target-called`); `snarl rules` lists them"
+        ))
+    }
+}
+
+impl fmt::Display for RuleSelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleSelector::All => f.write_str("ALL"),
+            RuleSelector::Prefix(prefix) => f.write_str(prefix),
+            RuleSelector::Rule(rule) => f.write_str(rule.code()),
+        }
+    }
+}
+
+/// A set of rules, as a bit set over [`Rule::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct RuleSet(u128);
+
+impl RuleSet {
+    pub fn empty() -> Self {
+        Self(0)
+    }
+
+    pub fn all() -> Self {
+        Rule::ALL.iter().copied().collect()
+    }
+
+    pub fn insert(&mut self, rule: Rule) {
+        self.0 |= 1 << rule as u32;
+    }
+
+    pub fn remove(&mut self, rule: Rule) {
+        self.0 &= !(1 << rule as u32);
+    }
+
+    pub fn contains(&self, rule: Rule) -> bool {
+        self.0 & (1 << rule as u32) != 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Rule> + '_ {
+        Rule::ALL
+            .iter()
+            .copied()
+            .filter(|rule| self.contains(*rule))
+    }
+
+    /// Whether any rule of `family` is in the set (lets the pipeline skip whole phases).
+    pub fn any_in(&self, family: Family) -> bool {
+        self.iter().any(|rule| rule.family() == family)
+    }
+}
+
+impl FromIterator<Rule> for RuleSet {
+    fn from_iter<I: IntoIterator<Item = Rule>>(iter: I) -> Self {
+        let mut set = RuleSet::empty();
+        for rule in iter {
+            set.insert(rule);
+        }
+        set
+    }
+}

@@ -1,0 +1,600 @@
+//! The per-file semantic model: what names mean.
+//!
+//! Built by a quick pre-pass over a module before the rules and the summary builder walk it. It
+//! resolves imports to qualified names (`import threading as th` makes `th.Thread` mean
+//! `threading.Thread`), knows the file's classes and their bases (a subclass of a subclass of
+//! `threading.Thread` is a thread class), and the simple local types the rules need (`t = Thread()`,
+//! `self.t = Thread()` in a method). Function-local bindings are tracked by [`Scopes`] while a
+//! visitor walks the function bodies.
+
+use std::collections::HashMap;
+
+use crate::python::ast::{self, Expr, Stmt};
+use crate::python::{Ranged, TextRange};
+
+/// What a name is bound to, as far as a static reading can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// An imported module or object: its qualified name (`threading.Thread`).
+    Import(String),
+    /// A class defined in this file: its index in [`SemanticModel::classes`].
+    Class(usize),
+    /// A function defined in this file: its qualified name (`pkg.mod.f`).
+    Function(String),
+    /// An object constructed from the class with this qualified name (`t = Thread(...)`).
+    Instance(String),
+    /// Anything else.
+    Value,
+}
+
+/// A class defined in the file.
+#[derive(Debug, Clone)]
+pub struct ClassInfo {
+    pub name: String,
+    /// `pkg.mod.Outer.Name`
+    pub qualname: String,
+    /// The qualified names of the bases, where they resolve (an unresolvable base is left out).
+    pub bases: Vec<String>,
+    pub range: TextRange,
+    /// Names of the methods defined in the class body.
+    pub methods: Vec<String>,
+    /// `self.attr = C(...)` in a method: attribute name to the qualified name of `C`.
+    pub attr_types: HashMap<String, String>,
+}
+
+/// Bindings of one scope while a visitor walks the code.
+#[derive(Debug, Default, Clone)]
+pub struct Scope {
+    pub bindings: HashMap<String, Binding>,
+    pub is_class: bool,
+}
+
+/// The stack of function and class scopes a visitor is in; module bindings live in the model.
+#[derive(Debug, Default, Clone)]
+pub struct Scopes {
+    stack: Vec<Scope>,
+}
+
+impl Scopes {
+    pub fn push(&mut self, is_class: bool) {
+        self.stack.push(Scope {
+            bindings: HashMap::new(),
+            is_class,
+        });
+    }
+
+    pub fn pop(&mut self) {
+        self.stack.pop();
+    }
+
+    /// Binds `name` in the innermost scope (no-op at module level: the pre-pass did those).
+    pub fn bind(&mut self, name: &str, binding: Binding) {
+        if let Some(scope) = self.stack.last_mut() {
+            scope.bindings.insert(name.to_string(), binding);
+        }
+    }
+
+    pub fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
+    /// Python's lookup from the innermost scope out: class scopes are seen only from directly
+    /// inside the class body, not from its methods.
+    fn lookup(&self, name: &str) -> Option<&Binding> {
+        for (i, scope) in self.stack.iter().enumerate().rev() {
+            if scope.is_class && i + 1 != self.stack.len() {
+                continue;
+            }
+            if let Some(binding) = scope.bindings.get(name) {
+                return Some(binding);
+            }
+        }
+        None
+    }
+}
+
+/// The semantic model of one module.
+#[derive(Debug, Default)]
+pub struct SemanticModel {
+    /// The dotted module name (`pkg.sub.mod`; `pkg` for `pkg/__init__.py`).
+    pub module_name: String,
+    pub is_package: bool,
+    module_bindings: HashMap<String, Binding>,
+    pub classes: Vec<ClassInfo>,
+    class_by_range: HashMap<TextRange, usize>,
+}
+
+const BUILTINS: &[&str] = &[
+    "list",
+    "dict",
+    "set",
+    "frozenset",
+    "tuple",
+    "sorted",
+    "len",
+    "sum",
+    "min",
+    "max",
+    "any",
+    "all",
+    "iter",
+    "next",
+    "enumerate",
+    "zip",
+    "map",
+    "filter",
+    "reversed",
+    "print",
+    "open",
+    "getattr",
+    "setattr",
+    "hasattr",
+    "isinstance",
+    "super",
+    "object",
+    "str",
+    "int",
+    "float",
+    "bytes",
+    "type",
+    "callable",
+    "range",
+    "repr",
+    "id",
+    "hash",
+    "vars",
+    "property",
+    "staticmethod",
+    "classmethod",
+];
+
+impl SemanticModel {
+    /// Builds the model of `module` named `module_name`.
+    pub fn build(module: &ast::ModModule, module_name: &str, is_package: bool) -> Self {
+        let mut model = SemanticModel {
+            module_name: module_name.to_string(),
+            is_package,
+            ..Default::default()
+        };
+        model.collect_module_bindings(&module.body);
+        let mut prefix = Vec::new();
+        model.collect_classes(&module.body, &mut prefix);
+        model
+    }
+
+    fn collect_module_bindings(&mut self, body: &[Stmt]) {
+        for stmt in body {
+            match stmt {
+                Stmt::Import(_) | Stmt::ImportFrom(_) => {
+                    for (name, binding) in self.import_bindings(stmt) {
+                        self.module_bindings.insert(name, binding);
+                    }
+                }
+                Stmt::FunctionDef(def) => {
+                    let qualname = self.qualify(def.name.as_str());
+                    self.module_bindings
+                        .insert(def.name.to_string(), Binding::Function(qualname));
+                }
+                Stmt::Assign(assign) => {
+                    if let [Expr::Name(target)] = &*assign.targets {
+                        let binding = self.binding_for_value(&Scopes::default(), &assign.value);
+                        self.module_bindings.insert(target.id.to_string(), binding);
+                    }
+                }
+                Stmt::AnnAssign(assign) => {
+                    if let Expr::Name(target) = &*assign.target {
+                        let binding = match &assign.value {
+                            Some(value) => self.binding_for_value(&Scopes::default(), value),
+                            None => Binding::Value,
+                        };
+                        self.module_bindings.insert(target.id.to_string(), binding);
+                    }
+                }
+                Stmt::If(node) => {
+                    self.collect_module_bindings(&node.body);
+                    for clause in &node.elif_else_clauses {
+                        self.collect_module_bindings(&clause.body);
+                    }
+                }
+                Stmt::Try(node) => {
+                    self.collect_module_bindings(&node.body);
+                    for handler in &node.handlers {
+                        let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                        self.collect_module_bindings(&handler.body);
+                    }
+                    self.collect_module_bindings(&node.orelse);
+                    self.collect_module_bindings(&node.finalbody);
+                }
+                Stmt::With(node) => self.collect_module_bindings(&node.body),
+                _ => {}
+            }
+        }
+    }
+
+    /// Records every class in `body`, at any depth, with its bases resolved at module level.
+    fn collect_classes(&mut self, body: &[Stmt], prefix: &mut Vec<String>) {
+        for stmt in body {
+            match stmt {
+                Stmt::ClassDef(def) => {
+                    let qualname = if prefix.is_empty() {
+                        self.qualify(def.name.as_str())
+                    } else {
+                        format!("{}.{}.{}", self.module_name, prefix.join("."), def.name)
+                    };
+                    let bases = def
+                        .bases()
+                        .iter()
+                        .filter_map(|base| self.qualified_name(&Scopes::default(), base))
+                        .collect();
+                    let methods = def
+                        .body
+                        .iter()
+                        .filter_map(|stmt| match stmt {
+                            Stmt::FunctionDef(f) => Some(f.name.to_string()),
+                            _ => None,
+                        })
+                        .collect();
+                    let index = self.classes.len();
+                    self.classes.push(ClassInfo {
+                        name: def.name.to_string(),
+                        qualname,
+                        bases,
+                        range: def.range(),
+                        methods,
+                        attr_types: HashMap::new(),
+                    });
+                    self.class_by_range.insert(def.range(), index);
+                    if prefix.is_empty() {
+                        self.module_bindings
+                            .insert(def.name.to_string(), Binding::Class(index));
+                    }
+                    let mut attr_types = HashMap::new();
+                    for stmt in &def.body {
+                        if let Stmt::FunctionDef(method) = stmt {
+                            self.collect_attr_types(&method.body, &mut attr_types);
+                        }
+                    }
+                    self.classes[index].attr_types = attr_types;
+                    prefix.push(def.name.to_string());
+                    self.collect_classes(&def.body, prefix);
+                    prefix.pop();
+                }
+                Stmt::FunctionDef(def) => {
+                    prefix.push(format!("{}.<locals>", def.name));
+                    self.collect_classes(&def.body, prefix);
+                    prefix.pop();
+                }
+                _ => {
+                    for_each_nested_body(stmt, |body| self.collect_classes(body, prefix));
+                }
+            }
+        }
+    }
+
+    fn collect_attr_types(&self, body: &[Stmt], out: &mut HashMap<String, String>) {
+        for stmt in body {
+            match stmt {
+                Stmt::Assign(assign) => {
+                    for target in &assign.targets {
+                        if let Some(attr) = self_attribute(target) {
+                            if let Some(ty) = self.type_of(&Scopes::default(), &assign.value) {
+                                out.entry(attr.to_string()).or_insert(ty);
+                            }
+                        }
+                    }
+                }
+                Stmt::AnnAssign(assign) => {
+                    if let Some(attr) = self_attribute(&assign.target) {
+                        let ty = assign
+                            .value
+                            .as_deref()
+                            .and_then(|value| self.type_of(&Scopes::default(), value))
+                            .or_else(|| {
+                                self.qualified_name(&Scopes::default(), &assign.annotation)
+                            });
+                        if let Some(ty) = ty {
+                            out.entry(attr.to_string()).or_insert(ty);
+                        }
+                    }
+                }
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                _ => for_each_nested_body(stmt, |body| self.collect_attr_types(body, out)),
+            }
+        }
+    }
+
+    /// `pkg.mod.name`
+    pub fn qualify(&self, name: &str) -> String {
+        if self.module_name.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{}", self.module_name, name)
+        }
+    }
+
+    /// The bindings an `import` or `from ... import` statement makes.
+    pub fn import_bindings(&self, stmt: &Stmt) -> Vec<(String, Binding)> {
+        let mut out = Vec::new();
+        match stmt {
+            Stmt::Import(import) => {
+                for alias in &import.names {
+                    let full = alias.name.to_string();
+                    match &alias.asname {
+                        Some(asname) => out.push((asname.to_string(), Binding::Import(full))),
+                        None => {
+                            let first = full.split('.').next().unwrap_or(&full).to_string();
+                            out.push((first.clone(), Binding::Import(first)));
+                        }
+                    }
+                }
+            }
+            Stmt::ImportFrom(import) => {
+                let Some(base) = self
+                    .resolve_from_module(import.module.as_ref().map(|m| m.as_str()), import.level)
+                else {
+                    return out;
+                };
+                for alias in &import.names {
+                    if alias.name.as_str() == "*" {
+                        continue;
+                    }
+                    let local = alias.asname.as_ref().unwrap_or(&alias.name).to_string();
+                    let full = if base.is_empty() {
+                        alias.name.to_string()
+                    } else {
+                        format!("{base}.{}", alias.name)
+                    };
+                    out.push((local, Binding::Import(full)));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// The absolute module a `from` import names, resolving relative levels against this module.
+    pub fn resolve_from_module(&self, module: Option<&str>, level: u32) -> Option<String> {
+        if level == 0 {
+            return module.map(str::to_string);
+        }
+        let mut parts: Vec<&str> = if self.module_name.is_empty() {
+            Vec::new()
+        } else {
+            self.module_name.split('.').collect()
+        };
+        // `from . import x` in a plain module names its package; in `__init__` the package itself.
+        let drop = if self.is_package { level - 1 } else { level };
+        for _ in 0..drop {
+            parts.pop()?;
+        }
+        let mut base = parts.join(".");
+        if let Some(module) = module {
+            if !base.is_empty() {
+                base.push('.');
+            }
+            base.push_str(module);
+        }
+        Some(base)
+    }
+
+    fn lookup<'a>(&'a self, scopes: &'a Scopes, name: &str) -> Option<&'a Binding> {
+        scopes
+            .lookup(name)
+            .or_else(|| self.module_bindings.get(name))
+    }
+
+    /// The binding of a module-level name.
+    pub fn module_binding(&self, name: &str) -> Option<&Binding> {
+        self.module_bindings.get(name)
+    }
+
+    /// The binding of `name` seen from `scopes`.
+    pub fn binding<'a>(&'a self, scopes: &'a Scopes, name: &str) -> Option<&'a Binding> {
+        self.lookup(scopes, name)
+    }
+
+    /// The qualified name `expr` refers to, canonicalized: `th.Thread` → `threading.Thread`,
+    /// `mp.get_context("spawn").Process` → `multiprocessing.Process`, a local class → `pkg.mod.C`,
+    /// an unbound builtin → `builtins.len`.
+    pub fn qualified_name(&self, scopes: &Scopes, expr: &Expr) -> Option<String> {
+        let raw = match expr {
+            Expr::Name(name) => match self.lookup(scopes, name.id.as_str()) {
+                Some(Binding::Import(qualified)) | Some(Binding::Function(qualified)) => {
+                    qualified.clone()
+                }
+                Some(Binding::Class(index)) => self.classes[*index].qualname.clone(),
+                Some(Binding::Instance(_)) | Some(Binding::Value) => return None,
+                None if BUILTINS.contains(&name.id.as_str()) => format!("builtins.{}", name.id),
+                None => return None,
+            },
+            Expr::Attribute(attribute) => {
+                let base = match &*attribute.value {
+                    Expr::Call(call) => {
+                        let callee = self.qualified_name(scopes, &call.func)?;
+                        if is_context_factory(&callee) {
+                            "multiprocessing".to_string()
+                        } else {
+                            return None;
+                        }
+                    }
+                    Expr::Name(name)
+                        if matches!(
+                            self.lookup(scopes, name.id.as_str()),
+                            Some(Binding::Instance(ty)) if ty == "multiprocessing.context"
+                        ) =>
+                    {
+                        "multiprocessing".to_string()
+                    }
+                    value => self.qualified_name(scopes, value)?,
+                };
+                format!("{base}.{}", attribute.attr)
+            }
+            _ => return None,
+        };
+        Some(canonical(&raw))
+    }
+
+    /// The qualified name of the class of the object `expr` evaluates to, where simple local
+    /// reasoning knows it: a constructor call, a name bound to one, `self.attr` set to one.
+    pub fn type_of(&self, scopes: &Scopes, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Call(call) => {
+                let callee = self.qualified_name(scopes, &call.func)?;
+                if is_context_factory(&callee) {
+                    return Some("multiprocessing.context".to_string());
+                }
+                let last = callee.rsplit('.').next().unwrap_or(&callee);
+                let is_class = last.starts_with(|c: char| c.is_ascii_uppercase())
+                    || self.class_by_qualname(&callee).is_some();
+                is_class.then_some(callee)
+            }
+            Expr::Name(name) => match self.lookup(scopes, name.id.as_str()) {
+                Some(Binding::Instance(ty)) => Some(ty.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The binding an assignment `name = value` makes.
+    pub fn binding_for_value(&self, scopes: &Scopes, value: &Expr) -> Binding {
+        match self.type_of(scopes, value) {
+            Some(ty) => Binding::Instance(ty),
+            None => Binding::Value,
+        }
+    }
+
+    pub fn class_by_qualname(&self, qualname: &str) -> Option<&ClassInfo> {
+        self.classes.iter().find(|class| class.qualname == qualname)
+    }
+
+    /// The model's record of the class defined by `def`.
+    pub fn class_of_def(&self, def: &ast::StmtClassDef) -> Option<&ClassInfo> {
+        self.class_by_range
+            .get(&def.range())
+            .map(|&i| &self.classes[i])
+    }
+
+    /// The standard base (`threading.Thread`, `multiprocessing.Process`) that class `qualname`
+    /// derives from, following bases through classes of this file.
+    pub fn concurrency_base(&self, qualname: &str) -> Option<&'static str> {
+        let mut seen = Vec::new();
+        self.concurrency_base_inner(qualname, &mut seen)
+    }
+
+    fn concurrency_base_inner<'a>(
+        &'a self,
+        qualname: &'a str,
+        seen: &mut Vec<&'a str>,
+    ) -> Option<&'static str> {
+        if let Some(base) = standard_thread_or_process_class(qualname) {
+            return Some(base);
+        }
+        if seen.contains(&qualname) {
+            return None;
+        }
+        seen.push(qualname);
+        let class = self.class_by_qualname(qualname)?;
+        class
+            .bases
+            .iter()
+            .find_map(|base| self.concurrency_base_inner(base, seen))
+    }
+
+    /// Whether `qualname` is a Thread or Process class (standard, or a subclass in this file).
+    pub fn is_thread_or_process_class(&self, qualname: &str) -> bool {
+        self.concurrency_base(qualname).is_some()
+    }
+}
+
+/// `threading.Thread` or `multiprocessing.Process` when `qualname` is one of the standard thread
+/// or process classes.
+pub fn standard_thread_or_process_class(qualname: &str) -> Option<&'static str> {
+    match qualname {
+        "threading.Thread" | "threading.Timer" => Some("threading.Thread"),
+        "multiprocessing.Process" => Some("multiprocessing.Process"),
+        _ => None,
+    }
+}
+
+fn is_context_factory(qualname: &str) -> bool {
+    matches!(qualname, "multiprocessing.get_context")
+}
+
+/// Maps the many spellings of the standard concurrency APIs to one name each.
+pub fn canonical(qualname: &str) -> String {
+    let name = qualname
+        .strip_prefix("billiard.")
+        .map(|rest| format!("multiprocessing.{rest}"));
+    let name = name.as_deref().unwrap_or(qualname);
+    let mapped = match name {
+        "multiprocessing.context.Process"
+        | "multiprocessing.process.BaseProcess"
+        | "multiprocessing.context.SpawnProcess"
+        | "multiprocessing.context.ForkProcess"
+        | "multiprocessing.context.ForkServerProcess" => "multiprocessing.Process",
+        "multiprocessing.dummy.Process" => "threading.Thread",
+        "multiprocessing.pool.Pool" => "multiprocessing.Pool",
+        "multiprocessing.dummy.Pool" => "multiprocessing.pool.ThreadPool",
+        "concurrent.futures.thread.ThreadPoolExecutor" => "concurrent.futures.ThreadPoolExecutor",
+        "concurrent.futures.process.ProcessPoolExecutor" => {
+            "concurrent.futures.ProcessPoolExecutor"
+        }
+        "_thread.start_new" | "thread.start_new_thread" | "thread.start_new" => {
+            "_thread.start_new_thread"
+        }
+        "multiprocessing.synchronize.Lock" => "multiprocessing.Lock",
+        "multiprocessing.synchronize.RLock" => "multiprocessing.RLock",
+        "threading._RLock" => "threading.RLock",
+        other => other,
+    };
+    mapped.to_string()
+}
+
+/// `attr` when `expr` is `self.attr`.
+pub fn self_attribute(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Attribute(attribute) => match &*attribute.value {
+            Expr::Name(name) if name.id.as_str() == "self" => Some(attribute.attr.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Calls `f` with each statement block nested directly in `stmt` (if/elif/else, loops, with,
+/// try/except/else/finally, match cases), not with function or class bodies.
+pub fn for_each_nested_body<'a>(stmt: &'a Stmt, mut f: impl FnMut(&'a [Stmt])) {
+    match stmt {
+        Stmt::If(node) => {
+            f(&node.body);
+            for clause in &node.elif_else_clauses {
+                f(&clause.body);
+            }
+        }
+        Stmt::For(node) => {
+            f(&node.body);
+            f(&node.orelse);
+        }
+        Stmt::While(node) => {
+            f(&node.body);
+            f(&node.orelse);
+        }
+        Stmt::With(node) => f(&node.body),
+        Stmt::Try(node) => {
+            f(&node.body);
+            for handler in &node.handlers {
+                let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                f(&handler.body);
+            }
+            f(&node.orelse);
+            f(&node.finalbody);
+        }
+        Stmt::Match(node) => {
+            for case in &node.cases {
+                f(&case.body);
+            }
+        }
+        _ => {}
+    }
+}
