@@ -78,8 +78,8 @@ pub fn check(inputs: Vec<Input>, settings: &Settings) -> CheckResult {
     if settings.rules.any_in(Family::Races)
         || settings.rules.contains(Rule::SignalOutsideMainThread)
     {
-        let project = Project::link(summaries);
-        diagnostics.extend(races::check(&project, settings.rules));
+        let project = Project::link(summaries, settings);
+        diagnostics.extend(races::check(&project, &files, settings.rules));
     }
 
     let mut diagnostics: Vec<Diagnostic> = diagnostics

@@ -1,15 +1,754 @@
 //! The project phase: the per-file summaries linked into one model.
+//!
+//! Linking resolves every call and thread target to the project's functions (across modules,
+//! through class hierarchies), finds the concurrency roots — threads, pools, timers, servers, the
+//! public methods of classes that guard themselves with a lock, user-declared entry points — and
+//! then propagates, over the call graph, which roots each function may run under, whether it
+//! always runs on an object its caller owns, and which locks are held on every path into it
+//! (the intersection over paths). Each function's state only grows or shrinks monotonically and
+//! is capped (two distinct roots are enough to know two threads meet), so the fixpoint costs a
+//! small constant per call edge: near-linear in the size of the project.
 
-use crate::summary::ModuleSummary;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
-/// The linked project.
-#[derive(Debug, Default)]
-pub struct Project {
-    pub modules: Vec<ModuleSummary>,
+use crate::config::Settings;
+use crate::python::TextRange;
+use crate::source::{FileId, Span};
+use crate::summary::{
+    Access, CallSite, Callee, FunctionKind, FunctionSummary, LockRef, Loc, ModuleSummary,
+    SpawnKind,
+};
+
+/// Index of a function in [`Project::functions`].
+pub type FuncId = u32;
+/// Index of a class in [`Project::classes`].
+pub type ClassId = u32;
+/// Index of a root in [`Project::roots`].
+pub type RootId = u32;
+
+/// How a concurrency root came to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootKind {
+    /// Started explicitly: `Thread(target=...)`, a pool, a timer, a server...
+    Spawn(SpawnKind),
+    /// The `run` method of a `threading.Thread` subclass.
+    ThreadRun,
+    /// A public method of a class that guards its state with a lock or runs its own thread.
+    ClassIntent { class: ClassId, evidence: String },
+    /// A public function of a module that keeps a module-level lock.
+    ModuleIntent { module: String, evidence: String },
+    /// Named by the `concurrent` setting.
+    Declared { pattern: String },
 }
 
+/// A concurrency root: code that runs on threads other than the main one.
+#[derive(Debug, Clone)]
+pub struct Root {
+    pub kind: RootKind,
+    pub entry: FuncId,
+    /// Runs as several threads at once (a loop, a pool, a server, any thread for intent roots).
+    pub many: bool,
+    /// Where it is started (the `Thread(...)` call, the lock the intent comes from).
+    pub site: Option<Span>,
+    /// Runs in another process (kept apart: processes share no memory with threads).
+    pub process: bool,
+}
+
+impl Root {
+    /// Whether the root is explicit in the code (a thread the program starts) rather than
+    /// inferred from intent.
+    pub fn is_explicit(&self) -> bool {
+        matches!(self.kind, RootKind::Spawn(_) | RootKind::ThreadRun | RootKind::Declared { .. })
+    }
+}
+
+/// What the propagation knows about one function.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Up to two distinct thread roots it may run under.
+    pub roots: Vec<RootId>,
+    /// Whether any of them runs as many threads at once.
+    pub many: bool,
+    /// Locks held on every path into it; `None` until reached.
+    pub lockset: Option<BTreeSet<Loc>>,
+    /// Whether it always runs on an object its caller owns (`None` until reached).
+    pub self_owned: Option<bool>,
+    /// The call that first reached it: (caller, call site), for the path in reports.
+    pub pred: Option<(FuncId, TextRange)>,
+}
+
+impl Context {
+    pub fn is_concurrent(&self) -> bool {
+        !self.roots.is_empty()
+    }
+}
+
+/// A resolved call edge.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub callee: FuncId,
+    pub site: TextRange,
+    pub held: Vec<Loc>,
+    /// The callee runs on an object the caller owns (a constructor, an owned receiver, or a
+    /// `self.` call from a function whose `self` is owned).
+    pub owned_receiver: bool,
+    pub self_call: bool,
+}
+
+/// The linked project.
+pub struct Project {
+    pub modules: Vec<ModuleSummary>,
+    /// Every function: (module index, function index in the module).
+    pub functions: Vec<(u32, u32)>,
+    pub function_by_name: HashMap<String, FuncId>,
+    /// Every class: (module index, class index in the module).
+    pub classes: Vec<(u32, u32)>,
+    pub class_by_name: HashMap<String, ClassId>,
+    /// Project bases of each class.
+    pub bases: Vec<Vec<ClassId>>,
+    /// Direct subclasses of each class.
+    pub subclasses: Vec<Vec<ClassId>>,
+    pub edges: Vec<Vec<Edge>>,
+    pub roots: Vec<Root>,
+    pub contexts: Vec<Context>,
+}
+
+const CONCURRENT_DUNDERS: &[&str] = &[
+    "__init__",
+    "__new__",
+    "__call__",
+    "__enter__",
+    "__exit__",
+    "__getitem__",
+    "__setitem__",
+    "__delitem__",
+    "__contains__",
+    "__iter__",
+    "__next__",
+    "__len__",
+];
+
 impl Project {
-    pub fn link(modules: Vec<ModuleSummary>) -> Self {
-        Self { modules }
+    /// Links `modules` and runs the propagation.
+    pub fn link(modules: Vec<ModuleSummary>, settings: &Settings) -> Self {
+        let mut project = Project {
+            modules,
+            functions: Vec::new(),
+            function_by_name: HashMap::new(),
+            classes: Vec::new(),
+            class_by_name: HashMap::new(),
+            bases: Vec::new(),
+            subclasses: Vec::new(),
+            edges: Vec::new(),
+            roots: Vec::new(),
+            contexts: Vec::new(),
+        };
+        project.index();
+        project.resolve_edges();
+        project.find_roots(&settings.concurrent);
+        project.propagate();
+        project
+    }
+
+    pub fn function(&self, id: FuncId) -> &FunctionSummary {
+        let (m, f) = self.functions[id as usize];
+        &self.modules[m as usize].functions[f as usize]
+    }
+
+    pub fn file_of(&self, id: FuncId) -> FileId {
+        self.modules[self.functions[id as usize].0 as usize].file
+    }
+
+    pub fn class(&self, id: ClassId) -> &crate::summary::ClassSummary {
+        let (m, c) = self.classes[id as usize];
+        &self.modules[m as usize].classes[c as usize]
+    }
+
+    pub fn class_file(&self, id: ClassId) -> FileId {
+        self.modules[self.classes[id as usize].0 as usize].file
+    }
+
+    fn index(&mut self) {
+        for (m, module) in self.modules.iter().enumerate() {
+            for (f, function) in module.functions.iter().enumerate() {
+                let id = self.functions.len() as FuncId;
+                self.functions.push((m as u32, f as u32));
+                self.function_by_name
+                    .entry(function.qualname.clone())
+                    .or_insert(id);
+            }
+            for (c, class) in module.classes.iter().enumerate() {
+                let id = self.classes.len() as ClassId;
+                self.classes.push((m as u32, c as u32));
+                self.class_by_name.entry(class.qualname.clone()).or_insert(id);
+            }
+        }
+        self.bases = vec![Vec::new(); self.classes.len()];
+        self.subclasses = vec![Vec::new(); self.classes.len()];
+        for id in 0..self.classes.len() as ClassId {
+            let bases: Vec<ClassId> = self
+                .class(id)
+                .bases
+                .iter()
+                .filter_map(|b| self.class_by_name.get(b).copied())
+                .filter(|&b| b != id)
+                .collect();
+            for &b in &bases {
+                self.subclasses[b as usize].push(id);
+            }
+            self.bases[id as usize] = bases;
+        }
+        self.contexts = vec![Context::default(); self.functions.len()];
+    }
+
+    /// The classes in `class`'s method resolution order (depth-first, left to right, no repeats).
+    pub fn mro(&self, class: ClassId) -> Vec<ClassId> {
+        let mut out = Vec::new();
+        let mut stack = vec![class];
+        while let Some(c) = stack.pop() {
+            if out.contains(&c) {
+                continue;
+            }
+            out.push(c);
+            for &b in self.bases[c as usize].iter().rev() {
+                stack.push(b);
+            }
+        }
+        out
+    }
+
+    /// Every class deriving from `class`, transitively.
+    pub fn descendants(&self, class: ClassId) -> Vec<ClassId> {
+        let mut out = Vec::new();
+        let mut stack = self.subclasses[class as usize].clone();
+        while let Some(c) = stack.pop() {
+            if out.contains(&c) {
+                continue;
+            }
+            out.push(c);
+            stack.extend(self.subclasses[c as usize].iter().copied());
+        }
+        out
+    }
+
+    /// The method `name` of `class`, looked up along its MRO.
+    pub fn lookup_method(&self, class: ClassId, name: &str) -> Option<FuncId> {
+        self.mro(class).into_iter().find_map(|c| self.own_method(c, name))
+    }
+
+    fn own_method(&self, class: ClassId, name: &str) -> Option<FuncId> {
+        let summary = self.class(class);
+        summary.methods.iter().find(|(n, _)| n == name).and_then(|_| {
+            self.function_by_name
+                .get(&format!("{}.{name}", summary.qualname))
+                .copied()
+        })
+    }
+
+    /// Whether `class` derives (through project classes) from one of the standard `bases`.
+    pub fn derives_from(&self, class: ClassId, bases: &[&str]) -> bool {
+        self.mro(class)
+            .into_iter()
+            .any(|c| self.class(c).bases.iter().any(|b| bases.contains(&b.as_str())))
+    }
+
+    /// The functions a callee may be.
+    pub fn resolve(&self, callee: &Callee) -> (Vec<FuncId>, bool) {
+        match callee {
+            Callee::Name { name } => {
+                if let Some(&f) = self.function_by_name.get(name) {
+                    return (vec![f], false);
+                }
+                if let Some(&c) = self.class_by_name.get(name) {
+                    // A constructor: `__init__` runs on the new (owned) object.
+                    return (self.lookup_method(c, "__init__").into_iter().collect(), true);
+                }
+                (Vec::new(), false)
+            }
+            Callee::Method {
+                class,
+                name,
+                is_virtual,
+            } => {
+                let Some(&c) = self.class_by_name.get(class) else {
+                    return (Vec::new(), false);
+                };
+                let mut out: Vec<FuncId> = self.lookup_method(c, name).into_iter().collect();
+                if *is_virtual {
+                    for d in self.descendants(c) {
+                        if let Some(m) = self.own_method(d, name) {
+                            if !out.contains(&m) {
+                                out.push(m);
+                            }
+                        }
+                    }
+                }
+                (out, false)
+            }
+            Callee::Super { class, name } => {
+                let Some(&c) = self.class_by_name.get(class) else {
+                    return (Vec::new(), false);
+                };
+                let found = self
+                    .mro(c)
+                    .into_iter()
+                    .skip(1)
+                    .find_map(|b| self.own_method(b, name));
+                (found.into_iter().collect(), false)
+            }
+            Callee::Unknown => (Vec::new(), false),
+        }
+    }
+
+    /// The canonical form of a location: an attribute belongs to the topmost class in the MRO
+    /// that assigns it, so `self.x` in a subclass and in its base are one location.
+    pub fn canonical_loc(&self, loc: &Loc) -> Loc {
+        if let Loc::Attr { class, name } = loc {
+            if let Some(&c) = self.class_by_name.get(class) {
+                let owner = self
+                    .mro(c)
+                    .into_iter()
+                    .rev()
+                    .find(|&k| self.class(k).assigned.iter().any(|a| a == name));
+                if let Some(owner) = owner {
+                    return Loc::Attr {
+                        class: self.class(owner).qualname.clone(),
+                        name: name.clone(),
+                    };
+                }
+            }
+        }
+        loc.clone()
+    }
+
+    /// Whether an attribute location lives on the class (shared by all instances).
+    pub fn is_class_attr(&self, loc: &Loc) -> bool {
+        match loc {
+            Loc::Attr { class, name } => self.class_by_name.get(class).is_some_and(|&c| {
+                self.mro(c)
+                    .into_iter()
+                    .any(|k| self.class(k).class_attrs.iter().any(|a| a == name))
+            }),
+            _ => false,
+        }
+    }
+
+    /// The lock a [`LockRef`] names, canonically.
+    pub fn lock_loc(&self, lock: &LockRef) -> Loc {
+        match lock {
+            LockRef::At { loc } => self.canonical_loc(loc),
+            LockRef::Getter { class, method } => {
+                let attr = self
+                    .class_by_name
+                    .get(class)
+                    .and_then(|&c| self.lookup_method(c, method))
+                    .and_then(|f| self.function(f).returns_attr.clone());
+                match attr {
+                    Some(name) => self.canonical_loc(&Loc::Attr {
+                        class: class.clone(),
+                        name,
+                    }),
+                    None => Loc::Attr {
+                        class: class.clone(),
+                        name: format!("{method}()"),
+                    },
+                }
+            }
+        }
+    }
+
+    fn resolve_edges(&mut self) {
+        let mut edges = Vec::with_capacity(self.functions.len());
+        for id in 0..self.functions.len() as FuncId {
+            let mut out = Vec::new();
+            for call in &self.function(id).calls {
+                let (callees, constructor) = self.resolve(&call.callee);
+                for callee in callees {
+                    out.push(self.edge(id, call, callee, constructor));
+                }
+            }
+            edges.push(out);
+        }
+        self.edges = edges;
+    }
+
+    fn edge(&self, _caller: FuncId, call: &CallSite, callee: FuncId, constructor: bool) -> Edge {
+        let self_call = call.self_call;
+        Edge {
+            callee,
+            site: call.range,
+            held: call.held.iter().map(|l| self.lock_loc(l)).collect(),
+            owned_receiver: constructor || call.receiver_owned,
+            self_call,
+        }
+    }
+
+    fn spawn_site(&self, id: FuncId, range: TextRange) -> Span {
+        Span::new(self.file_of(id), range)
+    }
+
+    fn add_root(&mut self, root: Root) {
+        if !self
+            .roots
+            .iter()
+            .any(|r| r.entry == root.entry && r.kind == root.kind && r.site == root.site)
+        {
+            self.roots.push(root);
+        }
+    }
+
+    fn find_roots(&mut self, declared: &[String]) {
+        // Explicit spawns.
+        for id in 0..self.functions.len() as FuncId {
+            let spawns = self.function(id).spawns.clone();
+            for spawn in spawns {
+                let site = Some(self.spawn_site(id, spawn.range));
+                let entries: Vec<FuncId> = match (&spawn.kind, &spawn.target) {
+                    (SpawnKind::ThreadingServer, Callee::Name { name }) => self.handler_entries(name),
+                    (SpawnKind::ThreadingServer, Callee::Method { class, name, .. }) => {
+                        // `MyServer(addr, Handler)`: only when MyServer is a threading server.
+                        let threading = self.class_by_name.get(class).is_some_and(|&c| {
+                            self.derives_from(c, &["socketserver.ThreadingMixIn", "socketserver.ThreadingTCPServer", "http.server.ThreadingHTTPServer"])
+                        });
+                        if threading {
+                            self.handler_entries(name)
+                        } else {
+                            Vec::new()
+                        }
+                    }
+                    (_, target) => self.resolve(target).0,
+                };
+                for entry in entries {
+                    self.add_root(Root {
+                        kind: RootKind::Spawn(spawn.kind),
+                        entry,
+                        many: spawn.many,
+                        site,
+                        process: spawn.kind.is_process(),
+                    });
+                }
+            }
+        }
+        // Thread and Process subclasses: `run` is a root; many when constructed in a loop.
+        for c in 0..self.classes.len() as ClassId {
+            let is_thread = self.derives_from(c, &["threading.Thread", "threading.Timer"]);
+            let is_process = self.derives_from(c, &["multiprocessing.Process"]);
+            if !(is_thread || is_process) {
+                continue;
+            }
+            let Some(run) = self.own_method(c, "run") else {
+                continue;
+            };
+            let qualname = self.class(c).qualname.clone();
+            let many = (0..self.functions.len() as FuncId).any(|f| {
+                self.function(f).calls.iter().any(|call| {
+                    call.in_loop && matches!(&call.callee, Callee::Name { name } if *name == qualname)
+                })
+            });
+            let site = Some(Span::new(self.class_file(c), self.class(c).range));
+            self.add_root(Root {
+                kind: RootKind::ThreadRun,
+                entry: run,
+                many,
+                site,
+                process: is_process && !is_thread,
+            });
+        }
+        // Intent: classes that guard their state with a lock or run their own thread.
+        for c in 0..self.classes.len() as ClassId {
+            let Some((owner, evidence)) = self.intent_of(c) else {
+                continue;
+            };
+            let site = Some(Span::new(self.class_file(owner), self.class(owner).range));
+            let mut methods: Vec<(String, FuncId)> = Vec::new();
+            for k in self.mro(c) {
+                for (name, _) in &self.class(k).methods {
+                    if methods.iter().any(|(n, _)| n == name) {
+                        continue;
+                    }
+                    if let Some(f) = self.own_method(k, name) {
+                        methods.push((name.clone(), f));
+                    }
+                }
+            }
+            for (name, entry) in methods {
+                let public = !name.starts_with('_') || CONCURRENT_DUNDERS.contains(&name.as_str());
+                let kind = self.function(entry).kind;
+                if !public || self.function(entry).is_async || kind == FunctionKind::StaticMethod && name.starts_with('_') {
+                    continue;
+                }
+                self.add_root(Root {
+                    kind: RootKind::ClassIntent {
+                        class: owner,
+                        evidence: evidence.clone(),
+                    },
+                    entry,
+                    many: true,
+                    site,
+                    process: false,
+                });
+            }
+        }
+        // Intent: modules with a module-level lock.
+        for m in 0..self.modules.len() {
+            let module = &self.modules[m];
+            if module.lock_globals.is_empty() {
+                continue;
+            }
+            let evidence = format!(
+                "`{}` keeps the module-level lock `{}`",
+                module.module,
+                module.lock_globals[0]
+            );
+            let file = module.file;
+            let entries: Vec<(FuncId, TextRange)> = module
+                .functions
+                .iter()
+                .filter(|f| {
+                    f.kind == FunctionKind::Function
+                        && !f.name.starts_with('_')
+                        && !f.is_async
+                        && f.qualname == format!("{}.{}", module.module, f.name)
+                })
+                .filter_map(|f| self.function_by_name.get(&f.qualname).map(|&id| (id, f.range)))
+                .collect();
+            let module_name = module.module.clone();
+            for (entry, range) in entries {
+                self.add_root(Root {
+                    kind: RootKind::ModuleIntent {
+                        module: module_name.clone(),
+                        evidence: evidence.clone(),
+                    },
+                    entry,
+                    many: true,
+                    site: Some(Span::new(file, range)),
+                    process: false,
+                });
+            }
+        }
+        // Declared by the user.
+        for pattern in declared {
+            let regex = declared_matcher(pattern);
+            let matches: Vec<FuncId> = (0..self.functions.len() as FuncId)
+                .filter(|&f| regex(&self.function(f).qualname))
+                .collect();
+            for entry in matches {
+                let site = Some(Span::new(self.file_of(entry), self.function(entry).range));
+                self.add_root(Root {
+                    kind: RootKind::Declared {
+                        pattern: pattern.clone(),
+                    },
+                    entry,
+                    many: true,
+                    site,
+                    process: false,
+                });
+            }
+        }
+    }
+
+    /// Entry points of a request-handler class: `handle`, `setup`, `finish`, `do_*` and its other
+    /// public methods.
+    fn handler_entries(&self, class: &str) -> Vec<FuncId> {
+        let Some(&c) = self.class_by_name.get(class) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for k in self.mro(c) {
+            for (name, _) in &self.class(k).methods {
+                if name.starts_with('_') {
+                    continue;
+                }
+                if let Some(f) = self.lookup_method(c, name) {
+                    if !out.contains(&f) {
+                        out.push(f);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Why class `c` is meant to be used from several threads, and which class says so: it (or a
+    /// base) holds a thread lock, takes a lock in a method, or starts a thread of its own.
+    pub fn intent_of(&self, c: ClassId) -> Option<(ClassId, String)> {
+        for k in self.mro(c) {
+            let class = self.class(k);
+            let short = class.qualname.rsplit('.').next().unwrap_or(&class.qualname);
+            if let Some(lock) = class.lock_attrs.first() {
+                return Some((k, format!("`{short}` holds the lock `{lock}`")));
+            }
+            if class.takes_lock {
+                return Some((k, format!("`{short}` takes a lock in its methods")));
+            }
+            let starts_thread = class.methods.iter().any(|(name, _)| {
+                self.own_method(k, name).is_some_and(|f| {
+                    self.function(f)
+                        .spawns
+                        .iter()
+                        .any(|s| !s.kind.is_process() && s.kind != SpawnKind::DoneCallback)
+                })
+            });
+            if starts_thread {
+                return Some((k, format!("`{short}` starts a thread of its own")));
+            }
+        }
+        None
+    }
+
+    fn propagate(&mut self) {
+        let mut queue: VecDeque<FuncId> = VecDeque::new();
+        let mut queued = vec![false; self.functions.len()];
+        for (r, root) in self.roots.iter().enumerate() {
+            if root.process {
+                continue;
+            }
+            let entry = root.entry as usize;
+            let owned = self.function(root.entry).name == "__init__";
+            let ctx = &mut self.contexts[entry];
+            let mut changed = merge_root(ctx, r as RootId, root.many);
+            changed |= merge_lockset(ctx, &BTreeSet::new());
+            changed |= merge_owned(ctx, owned);
+            if changed && !queued[entry] {
+                queued[entry] = true;
+                queue.push_back(root.entry);
+            }
+        }
+        while let Some(f) = queue.pop_front() {
+            queued[f as usize] = false;
+            let ctx = self.contexts[f as usize].clone();
+            let lockset = ctx.lockset.clone().unwrap_or_default();
+            let owned_self = ctx.self_owned.unwrap_or(false);
+            for e in 0..self.edges[f as usize].len() {
+                let edge = &self.edges[f as usize][e];
+                let g = edge.callee as usize;
+                let mut incoming = lockset.clone();
+                incoming.extend(edge.held.iter().cloned());
+                let owned = edge.owned_receiver || (edge.self_call && owned_self);
+                let site = edge.site;
+                let target = &mut self.contexts[g];
+                let mut changed = false;
+                for &r in &ctx.roots {
+                    changed |= merge_root(target, r, ctx.many);
+                }
+                if ctx.many && !target.many {
+                    target.many = true;
+                    changed = true;
+                }
+                changed |= merge_lockset(target, &incoming);
+                changed |= merge_owned(target, owned);
+                if target.pred.is_none() && g != f as usize {
+                    target.pred = Some((f, site));
+                }
+                if changed && !queued[g] {
+                    queued[g] = true;
+                    queue.push_back(g as FuncId);
+                }
+            }
+        }
+    }
+
+    /// The effective locks held at an access: those on every path in, plus those taken locally.
+    pub fn lockset_at(&self, function: FuncId, held: &[LockRef]) -> BTreeSet<Loc> {
+        let mut out = self.contexts[function as usize]
+            .lockset
+            .clone()
+            .unwrap_or_default();
+        out.extend(held.iter().map(|l| self.lock_loc(l)));
+        out
+    }
+
+    /// Whether an access is to state the running code owns: an instance attribute reached
+    /// through `self` while the object is still private to its creator.
+    pub fn is_owned(&self, function: FuncId, access: &Access, loc: &Loc) -> bool {
+        access.via_self
+            && self.contexts[function as usize].self_owned == Some(true)
+            && !self.is_class_attr(loc)
+    }
+
+    /// The call path from the root that first reached `function` down to it, outermost first.
+    pub fn path_to(&self, function: FuncId) -> Vec<(FuncId, TextRange)> {
+        let mut path = Vec::new();
+        let mut current = function;
+        let mut seen = vec![current];
+        while let Some((caller, site)) = self.contexts[current as usize].pred {
+            if seen.contains(&caller) || path.len() > 32 {
+                break;
+            }
+            path.push((caller, site));
+            seen.push(caller);
+            current = caller;
+        }
+        path.reverse();
+        path
+    }
+}
+
+fn merge_root(ctx: &mut Context, root: RootId, many: bool) -> bool {
+    let mut changed = false;
+    if !ctx.roots.contains(&root) && ctx.roots.len() < 2 {
+        ctx.roots.push(root);
+        changed = true;
+    }
+    if many && !ctx.many {
+        ctx.many = true;
+        changed = true;
+    }
+    changed
+}
+
+fn merge_lockset(ctx: &mut Context, incoming: &BTreeSet<Loc>) -> bool {
+    match &mut ctx.lockset {
+        None => {
+            ctx.lockset = Some(incoming.clone());
+            true
+        }
+        Some(current) => {
+            let before = current.len();
+            current.retain(|l| incoming.contains(l));
+            current.len() != before
+        }
+    }
+}
+
+fn merge_owned(ctx: &mut Context, owned: bool) -> bool {
+    match ctx.self_owned {
+        None => {
+            ctx.self_owned = Some(owned);
+            true
+        }
+        Some(true) if !owned => {
+            ctx.self_owned = Some(false);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A matcher for a `concurrent` pattern: `pkg.views.*` (a `*` is one name part) or
+/// `pkg.worker:Worker.handle`.
+fn declared_matcher(pattern: &str) -> impl Fn(&str) -> bool {
+    let dotted = pattern.replacen(':', ".", 1);
+    let parts: Vec<String> = dotted.split('.').map(str::to_string).collect();
+    move |qualname: &str| {
+        let names: Vec<&str> = qualname.split('.').collect();
+        names.len() == parts.len()
+            && names
+                .iter()
+                .zip(&parts)
+                .all(|(name, part)| glob_part(part, name))
+    }
+}
+
+fn glob_part(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((prefix, rest)) => {
+            name.starts_with(prefix)
+                && (rest.is_empty() && true || name.len() >= prefix.len() && {
+                    let tail = &name[prefix.len()..];
+                    (0..=tail.len()).any(|i| glob_part(rest, &tail[i..]))
+                })
+        }
     }
 }

@@ -1,10 +1,217 @@
 //! SN2xx (and SN109): races on shared state, checked on the linked project model.
+//!
+//! The accesses of every function that may run on a thread (see [`crate::project`]) are grouped by
+//! their canonical location; each rule then looks at one location's accesses, in parallel. Owned
+//! state (an instance attribute while its object is being built, an object a function created
+//! and kept to itself) and code that only runs on the main thread never take part.
 
-use crate::diagnostic::Diagnostic;
-use crate::project::Project;
-use crate::rules::RuleSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use rayon::prelude::*;
+
+use crate::diagnostic::{Confidence, Diagnostic, Related};
+use crate::project::{FuncId, Project, RootKind};
+use crate::rules::{Rule, RuleSet};
+use crate::source::{SourceFiles, Span};
+use crate::summary::{Access, Loc};
+
+mod check_then_act;
+mod inconsistent_lock_protection;
+mod iteration_during_mutation;
+mod signal_outside_main_thread;
+mod unsynchronized_read_modify_write;
+
+/// One access that takes part in race detection.
+pub struct SharedAccess<'p> {
+    pub function: FuncId,
+    pub access: &'p Access,
+    pub span: Span,
+    /// Locks held on every path to the access.
+    pub lockset: BTreeSet<Loc>,
+}
+
+impl SharedAccess<'_> {
+    pub fn shares_lock_with(&self, other: &SharedAccess) -> bool {
+        !self.lockset.is_disjoint(&other.lockset)
+    }
+}
 
 /// Every race finding of the project.
-pub fn check(_project: &Project, _rules: RuleSet) -> Vec<Diagnostic> {
-    Vec::new()
+pub fn check(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diagnostic> {
+    let groups = shared_accesses(project);
+    let mut diagnostics: Vec<Diagnostic> = groups
+        .par_iter()
+        .flat_map_iter(|(loc, accesses)| {
+            let mut out = Vec::new();
+            let mut reported: HashSet<Span> = HashSet::new();
+            if rules.contains(Rule::UnsynchronizedReadModifyWrite) {
+                unsynchronized_read_modify_write::check(project, files, loc, accesses, &mut reported, &mut out);
+            }
+            if rules.contains(Rule::IterationDuringMutation) {
+                iteration_during_mutation::check(project, files, loc, accesses, &mut reported, &mut out);
+            }
+            if rules.contains(Rule::InconsistentLockProtection) {
+                inconsistent_lock_protection::check(project, files, loc, accesses, &mut reported, &mut out);
+            }
+            out
+        })
+        .collect();
+    if rules.contains(Rule::CheckThenActRace) {
+        diagnostics.extend(check_then_act::check(project, files));
+    }
+    if rules.contains(Rule::SignalOutsideMainThread) {
+        diagnostics.extend(signal_outside_main_thread::check(project, files));
+    }
+    diagnostics
+}
+
+/// The accesses of code that may run on threads, by canonical location, in a deterministic order.
+pub fn shared_accesses(project: &Project) -> BTreeMap<Loc, Vec<SharedAccess<'_>>> {
+    let globals: HashSet<String> = project
+        .modules
+        .iter()
+        .flat_map(|m| m.globals.iter().map(move |g| format!("{}.{g}", m.module)))
+        .collect();
+    let mut groups: BTreeMap<Loc, Vec<SharedAccess>> = BTreeMap::new();
+    for function in 0..project.functions.len() as FuncId {
+        if !project.contexts[function as usize].is_concurrent() {
+            continue;
+        }
+        let file = project.file_of(function);
+        for access in &project.function(function).accesses {
+            if let Loc::Global { name } = &access.loc {
+                if !globals.contains(name) {
+                    continue;
+                }
+            }
+            let loc = project.canonical_loc(&access.loc);
+            if project.is_owned(function, access, &loc) {
+                continue;
+            }
+            groups.entry(loc).or_default().push(SharedAccess {
+                function,
+                access,
+                span: Span::new(file, access.range),
+                lockset: project.lockset_at(function, &access.held),
+            });
+        }
+    }
+    groups.retain(|_, accesses| accesses.iter().any(|a| a.access.kind.is_write()));
+    groups
+}
+
+/// Whether `a` and `b` (possibly the same access) may run at the same time on different threads.
+pub fn may_run_in_parallel(project: &Project, a: &SharedAccess, b: &SharedAccess) -> bool {
+    let ca = &project.contexts[a.function as usize];
+    let cb = &project.contexts[b.function as usize];
+    if ca.roots.is_empty() || cb.roots.is_empty() {
+        return false;
+    }
+    if ca.many || cb.many || ca.roots.len() > 1 || cb.roots.len() > 1 {
+        return true;
+    }
+    ca.roots[0] != cb.roots[0]
+}
+
+/// How the threads that run `function` are started, for messages, and where (related spans).
+pub fn describe_threads(
+    project: &Project,
+    files: &SourceFiles,
+    function: FuncId,
+) -> (String, Vec<Related>, bool) {
+    let ctx = &project.contexts[function as usize];
+    let mut phrases = Vec::new();
+    let mut related = Vec::new();
+    let mut explicit = false;
+    // Threads the program starts say more than inferred intent: name those when there are any.
+    let any_explicit = ctx
+        .roots
+        .iter()
+        .any(|&r| project.roots[r as usize].is_explicit());
+    for &r in &ctx.roots {
+        let root = &project.roots[r as usize];
+        if any_explicit && !root.is_explicit() {
+            continue;
+        }
+        let site = root.site.map(|s| {
+            let file = place(files, s);
+            (s, file)
+        });
+        match &root.kind {
+            RootKind::Spawn(kind) => {
+                explicit = true;
+                let what = kind.describe();
+                let many = if root.many { "s" } else { "" };
+                if let Some((span, place)) = site {
+                    phrases.push(format!("the {what}{many} started at {place}"));
+                    related.push(Related {
+                        span,
+                        message: format!("{what}{many} started here"),
+                    });
+                }
+            }
+            RootKind::ThreadRun => {
+                explicit = true;
+                let run = project.function(root.entry);
+                let class = run.class.as_deref().unwrap_or("");
+                let short = class.rsplit('.').next().unwrap_or(class);
+                phrases.push(format!("the `{short}` thread{}", if root.many { "s" } else { "" }));
+                if let Some((span, _)) = site {
+                    related.push(Related {
+                        span,
+                        message: format!("`{short}` runs as a thread"),
+                    });
+                }
+            }
+            RootKind::ClassIntent { evidence, .. } | RootKind::ModuleIntent { evidence, .. } => {
+                phrases.push(format!(
+                    "concurrent callers ({evidence}, so it is meant to be used from several threads)"
+                ));
+                if let Some((span, _)) = site {
+                    related.push(Related {
+                        span,
+                        message: "shared between threads: it uses a lock".to_string(),
+                    });
+                }
+            }
+            RootKind::Declared { pattern } => {
+                explicit = true;
+                phrases.push(format!("the threads the `concurrent` setting names (`{pattern}`)"));
+            }
+        }
+    }
+    let text = if phrases.is_empty() {
+        "other threads".to_string()
+    } else {
+        phrases.join(" and ")
+    };
+    (text, related, explicit)
+}
+
+/// `path:row` of a span, for messages.
+pub fn place(files: &SourceFiles, span: Span) -> String {
+    let file = files.get(span.file);
+    format!("{}:{}", file.name, file.row(span.range.start()))
+}
+
+/// Confidence of a race finding: high when a thread the program starts runs the code many times
+/// (or two such threads meet) and no lock guards the location anywhere; medium otherwise.
+pub fn confidence(explicit: bool, any_locked: bool) -> Confidence {
+    if explicit && !any_locked {
+        Confidence::High
+    } else {
+        Confidence::Medium
+    }
+}
+
+/// The call path from a thread start to `function`, for SARIF code flows.
+pub fn flow(project: &Project, function: FuncId) -> Vec<Related> {
+    project
+        .path_to(function)
+        .into_iter()
+        .map(|(caller, site)| Related {
+            span: Span::new(project.file_of(caller), site),
+            message: format!("`{}` calls", project.function(caller).name),
+        })
+        .collect()
 }

@@ -1,0 +1,81 @@
+//! SN202 `check-then-act-race`.
+//!
+//! ## What it does
+//! Finds a test of shared state followed by an update that depends on it — `if k not in d:
+//! d[k] = ...`, `if self._instance is None: self._instance = create()`, `if url in seen: return`
+//! then `seen.add(url)` — in code that runs on several threads, with no lock held over both.
+//!
+//! ## Why is this bad?
+//! Two threads can both pass the test before either updates: both create the singleton, both
+//! process the URL, the second overwrites the first's entry.
+
+use std::collections::HashSet;
+
+use super::{confidence, describe_threads, flow};
+use crate::diagnostic::{Diagnostic, Related};
+use crate::project::{FuncId, Project};
+use crate::rules::Rule;
+use crate::source::{SourceFiles, Span};
+use crate::summary::Loc;
+
+pub fn check(project: &Project, files: &SourceFiles) -> Vec<Diagnostic> {
+    let globals: HashSet<String> = project
+        .modules
+        .iter()
+        .flat_map(|m| m.globals.iter().map(move |g| format!("{}.{g}", m.module)))
+        .collect();
+    let mut out = Vec::new();
+    let mut seen: HashSet<(Span, Loc)> = HashSet::new();
+    for function in 0..project.functions.len() as FuncId {
+        let ctx = &project.contexts[function as usize];
+        if !ctx.is_concurrent() || !(ctx.many || ctx.roots.len() > 1) {
+            continue;
+        }
+        let summary = project.function(function);
+        let file = project.file_of(function);
+        for pair in &summary.check_acts {
+            if let Loc::Global { name } = &pair.loc {
+                if !globals.contains(name) {
+                    continue;
+                }
+            }
+            let loc = project.canonical_loc(&pair.loc);
+            let owned = pair.via_self
+                && ctx.self_owned == Some(true)
+                && !project.is_class_attr(&loc);
+            if owned
+                || !project.lockset_at(function, &pair.held_at_act).is_empty()
+                || !project.lockset_at(function, &pair.held_at_check).is_empty()
+            {
+                continue;
+            }
+            let check = Span::new(file, pair.check);
+            if !seen.insert((check, loc.clone())) {
+                continue;
+            }
+            let (threads, related, explicit) = describe_threads(project, files, function);
+            let test = super::unsynchronized_read_modify_write::shorten(files.get(file).slice(pair.check));
+            let mut diagnostic = Diagnostic::new(
+                Rule::CheckThenActRace,
+                check,
+                format!(
+                    "`{}` is tested (`{test}`) and then updated without a lock by {threads}: two threads can both pass the test before either updates it",
+                    loc.display()
+                ),
+            )
+            .with_help(format!(
+                "Hold one lock over the test and the update of `{}`; for a cache use `dict.setdefault`, for one-time setup create the object eagerly or under a lock.",
+                loc.display()
+            ))
+            .with_confidence(confidence(explicit, false));
+            diagnostic.related.push(Related {
+                span: Span::new(file, pair.act),
+                message: format!("`{}` is updated here", loc.display()),
+            });
+            diagnostic.related.extend(related);
+            diagnostic.flow = flow(project, function);
+            out.push(diagnostic);
+        }
+    }
+    out
+}

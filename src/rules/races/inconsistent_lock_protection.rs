@@ -1,0 +1,91 @@
+//! SN203 `inconsistent-lock-protection`.
+//!
+//! ## What it does
+//! Finds shared state that is changed under a lock in some places and changed without that lock
+//! (or under a different one) in others, in code that runs on several threads.
+//!
+//! ## Why is this bad?
+//! A lock only excludes code that takes it. The guarded writes show the state needs the lock; the
+//! unguarded one can interleave with them and corrupt the state, whatever the others hold.
+
+use std::collections::{BTreeSet, HashSet};
+
+use super::{confidence, describe_threads, flow, may_run_in_parallel, SharedAccess};
+use crate::diagnostic::{Diagnostic, Related};
+use crate::project::Project;
+use crate::rules::Rule;
+use crate::source::{SourceFiles, Span};
+use crate::summary::Loc;
+
+pub fn check(
+    project: &Project,
+    files: &SourceFiles,
+    loc: &Loc,
+    accesses: &[SharedAccess],
+    reported: &mut HashSet<Span>,
+    out: &mut Vec<Diagnostic>,
+) {
+    for write in accesses.iter().filter(|a| a.access.kind.is_write()) {
+        let contents = write.access.kind.on_contents();
+        let protected: Vec<&SharedAccess> = accesses
+            .iter()
+            .filter(|p| {
+                p.access.kind.is_write()
+                    && p.access.kind.on_contents() == contents
+                    && !p.lockset.is_empty()
+                    && p.span != write.span
+            })
+            .collect();
+        if protected.is_empty() {
+            continue;
+        }
+        let guards: BTreeSet<&Loc> = protected.iter().flat_map(|p| p.lockset.iter()).collect();
+        if write.lockset.iter().any(|l| guards.contains(l)) {
+            continue;
+        }
+        if !protected.iter().any(|p| may_run_in_parallel(project, write, p)) {
+            continue;
+        }
+        if !reported.insert(write.span) {
+            continue;
+        }
+        let guard = guards
+            .iter()
+            .next()
+            .map(|l| l.display())
+            .unwrap_or_default();
+        let holding = match write.lockset.iter().next() {
+            Some(other) => format!(" (it holds `{}` instead)", other.display()),
+            None => String::new(),
+        };
+        let what = if contents {
+            format!("`{}` is changed", loc.display())
+        } else {
+            format!("`{}` is assigned", loc.display())
+        };
+        let (threads, related, explicit) = describe_threads(project, files, write.function);
+        let mut diagnostic = Diagnostic::new(
+            Rule::InconsistentLockProtection,
+            write.span,
+            format!(
+                "{what} here without `{guard}`{holding}, which guards it in {} other place{}; {threads} can interleave with those",
+                protected.len(),
+                if protected.len() == 1 { "" } else { "s" }
+            ),
+        )
+        .with_help(format!(
+            "Take `{guard}` here too, so every change of `{}` happens under the same lock.",
+            loc.display()
+        ))
+        .with_confidence(confidence(explicit, true));
+        for p in protected.iter().take(3) {
+            diagnostic.related.push(Related {
+                span: p.span,
+                message: format!("changed under `{guard}` here"),
+            });
+        }
+        diagnostic.related.extend(related);
+        diagnostic.flow = flow(project, write.function);
+        out.push(diagnostic);
+    }
+}
