@@ -157,7 +157,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
-fn configure_threads(threads: Option<usize>) -> Result<(), String> {
+pub fn configure_threads(threads: Option<usize>) -> Result<(), String> {
     // Deeply nested code recurses deeply; big (virtual, lazily committed) stacks keep it safe.
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(64 * 1024 * 1024);
     if let Some(threads) = threads {

@@ -99,6 +99,21 @@ pub fn check(inputs: Vec<Input>, settings: &Settings) -> CheckResult {
     CheckResult { files, diagnostics }
 }
 
+/// Runs the per-file phase and links the project, for `snarl debug`.
+pub fn link(inputs: Vec<Input>, settings: &Settings) -> (SourceFiles, Project) {
+    let outcomes = analyze_files(inputs, settings);
+    let mut summaries = Vec::new();
+    let mut sources = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        summaries.extend(outcome.summary);
+        sources.push(outcome.source);
+    }
+    (
+        SourceFiles::new(sources),
+        Project::link(summaries, settings),
+    )
+}
+
 /// Sorts findings by (file, position, code, message): the order is the same on every run and
 /// with any number of threads.
 pub fn sort(diagnostics: &mut [Diagnostic]) {

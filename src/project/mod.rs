@@ -15,8 +15,7 @@ use crate::config::Settings;
 use crate::python::TextRange;
 use crate::source::{FileId, Span};
 use crate::summary::{
-    Access, CallSite, Callee, FunctionKind, FunctionSummary, LockRef, Loc, ModuleSummary,
-    SpawnKind,
+    Access, CallSite, Callee, FunctionKind, FunctionSummary, Loc, LockRef, ModuleSummary, SpawnKind,
 };
 
 /// Index of a function in [`Project::functions`].
@@ -58,7 +57,10 @@ impl Root {
     /// Whether the root is explicit in the code (a thread the program starts) rather than
     /// inferred from intent.
     pub fn is_explicit(&self) -> bool {
-        matches!(self.kind, RootKind::Spawn(_) | RootKind::ThreadRun | RootKind::Declared { .. })
+        matches!(
+            self.kind,
+            RootKind::Spawn(_) | RootKind::ThreadRun | RootKind::Declared { .. }
+        )
     }
 }
 
@@ -180,7 +182,9 @@ impl Project {
             for (c, class) in module.classes.iter().enumerate() {
                 let id = self.classes.len() as ClassId;
                 self.classes.push((m as u32, c as u32));
-                self.class_by_name.entry(class.qualname.clone()).or_insert(id);
+                self.class_by_name
+                    .entry(class.qualname.clone())
+                    .or_insert(id);
             }
         }
         self.bases = vec![Vec::new(); self.classes.len()];
@@ -233,23 +237,32 @@ impl Project {
 
     /// The method `name` of `class`, looked up along its MRO.
     pub fn lookup_method(&self, class: ClassId, name: &str) -> Option<FuncId> {
-        self.mro(class).into_iter().find_map(|c| self.own_method(c, name))
+        self.mro(class)
+            .into_iter()
+            .find_map(|c| self.own_method(c, name))
     }
 
     fn own_method(&self, class: ClassId, name: &str) -> Option<FuncId> {
         let summary = self.class(class);
-        summary.methods.iter().find(|(n, _)| n == name).and_then(|_| {
-            self.function_by_name
-                .get(&format!("{}.{name}", summary.qualname))
-                .copied()
-        })
+        summary
+            .methods
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|_| {
+                self.function_by_name
+                    .get(&format!("{}.{name}", summary.qualname))
+                    .copied()
+            })
     }
 
     /// Whether `class` derives (through project classes) from one of the standard `bases`.
     pub fn derives_from(&self, class: ClassId, bases: &[&str]) -> bool {
-        self.mro(class)
-            .into_iter()
-            .any(|c| self.class(c).bases.iter().any(|b| bases.contains(&b.as_str())))
+        self.mro(class).into_iter().any(|c| {
+            self.class(c)
+                .bases
+                .iter()
+                .any(|b| bases.contains(&b.as_str()))
+        })
     }
 
     /// The functions a callee may be.
@@ -261,7 +274,10 @@ impl Project {
                 }
                 if let Some(&c) = self.class_by_name.get(name) {
                     // A constructor: `__init__` runs on the new (owned) object.
-                    return (self.lookup_method(c, "__init__").into_iter().collect(), true);
+                    return (
+                        self.lookup_method(c, "__init__").into_iter().collect(),
+                        true,
+                    );
                 }
                 (Vec::new(), false)
             }
@@ -404,11 +420,20 @@ impl Project {
             for spawn in spawns {
                 let site = Some(self.spawn_site(id, spawn.range));
                 let entries: Vec<FuncId> = match (&spawn.kind, &spawn.target) {
-                    (SpawnKind::ThreadingServer, Callee::Name { name }) => self.handler_entries(name),
+                    (SpawnKind::ThreadingServer, Callee::Name { name }) => {
+                        self.handler_entries(name)
+                    }
                     (SpawnKind::ThreadingServer, Callee::Method { class, name, .. }) => {
                         // `MyServer(addr, Handler)`: only when MyServer is a threading server.
                         let threading = self.class_by_name.get(class).is_some_and(|&c| {
-                            self.derives_from(c, &["socketserver.ThreadingMixIn", "socketserver.ThreadingTCPServer", "http.server.ThreadingHTTPServer"])
+                            self.derives_from(
+                                c,
+                                &[
+                                    "socketserver.ThreadingMixIn",
+                                    "socketserver.ThreadingTCPServer",
+                                    "http.server.ThreadingHTTPServer",
+                                ],
+                            )
                         });
                         if threading {
                             self.handler_entries(name)
@@ -442,7 +467,8 @@ impl Project {
             let qualname = self.class(c).qualname.clone();
             let many = (0..self.functions.len() as FuncId).any(|f| {
                 self.function(f).calls.iter().any(|call| {
-                    call.in_loop && matches!(&call.callee, Callee::Name { name } if *name == qualname)
+                    call.in_loop
+                        && matches!(&call.callee, Callee::Name { name } if *name == qualname)
                 })
             });
             let site = Some(Span::new(self.class_file(c), self.class(c).range));
@@ -474,7 +500,10 @@ impl Project {
             for (name, entry) in methods {
                 let public = !name.starts_with('_') || CONCURRENT_DUNDERS.contains(&name.as_str());
                 let kind = self.function(entry).kind;
-                if !public || self.function(entry).is_async || kind == FunctionKind::StaticMethod && name.starts_with('_') {
+                if !public
+                    || self.function(entry).is_async
+                    || kind == FunctionKind::StaticMethod && name.starts_with('_')
+                {
                     continue;
                 }
                 self.add_root(Root {
@@ -497,8 +526,7 @@ impl Project {
             }
             let evidence = format!(
                 "`{}` keeps the module-level lock `{}`",
-                module.module,
-                module.lock_globals[0]
+                module.module, module.lock_globals[0]
             );
             let file = module.file;
             let entries: Vec<(FuncId, TextRange)> = module
@@ -510,7 +538,11 @@ impl Project {
                         && !f.is_async
                         && f.qualname == format!("{}.{}", module.module, f.name)
                 })
-                .filter_map(|f| self.function_by_name.get(&f.qualname).map(|&id| (id, f.range)))
+                .filter_map(|f| {
+                    self.function_by_name
+                        .get(&f.qualname)
+                        .map(|&id| (id, f.range))
+                })
                 .collect();
             let module_name = module.module.clone();
             for (entry, range) in entries {
@@ -661,9 +693,11 @@ impl Project {
     /// Whether an access is to state the running code owns: an instance attribute reached
     /// through `self` while the object is still private to its creator.
     pub fn is_owned(&self, function: FuncId, access: &Access, loc: &Loc) -> bool {
+        // `self.x = v` binds an instance attribute even where the class has an `x`; other
+        // accesses through `self` reach a class attribute when there is one.
         access.via_self
             && self.contexts[function as usize].self_owned == Some(true)
-            && !self.is_class_attr(loc)
+            && (binds_instance(access.kind) || !self.is_class_attr(loc))
     }
 
     /// The call path from the root that first reached `function` down to it, outermost first.
@@ -682,6 +716,14 @@ impl Project {
         path.reverse();
         path
     }
+}
+
+/// `self.x = ...` and `self.x += ...` bind an attribute of the instance, never of the class.
+pub fn binds_instance(kind: crate::summary::AccessKind) -> bool {
+    matches!(
+        kind,
+        crate::summary::AccessKind::Write | crate::summary::AccessKind::ReadModifyWrite
+    )
 }
 
 fn merge_root(ctx: &mut Context, root: RootId, many: bool) -> bool {
@@ -745,10 +787,11 @@ fn glob_part(pattern: &str, name: &str) -> bool {
         None => pattern == name,
         Some((prefix, rest)) => {
             name.starts_with(prefix)
-                && (rest.is_empty() && true || name.len() >= prefix.len() && {
-                    let tail = &name[prefix.len()..];
-                    (0..=tail.len()).any(|i| glob_part(rest, &tail[i..]))
-                })
+                && (rest.is_empty() && true
+                    || name.len() >= prefix.len() && {
+                        let tail = &name[prefix.len()..];
+                        (0..=tail.len()).any(|i| glob_part(rest, &tail[i..]))
+                    })
         }
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use super::{
     Access, AccessKind, CallSite, Callee, CheckAct, ClassSummary, FunctionKind, FunctionSummary,
-    LockRef, Loc, ModuleSummary, Spawn, SpawnKind,
+    Loc, LockRef, ModuleSummary, Spawn, SpawnKind,
 };
 use crate::checker::{STACK_GROWTH, STACK_RED_ZONE};
 use crate::python::ast::{self, Expr, Stmt};
@@ -136,7 +136,15 @@ const MUTATING_METHODS: &[&str] = &[
 ];
 
 /// Methods that iterate a container.
-const ITERATING_METHODS: &[&str] = &["items", "keys", "values", "iteritems", "iterkeys", "itervalues", "copy"];
+const ITERATING_METHODS: &[&str] = &[
+    "items",
+    "keys",
+    "values",
+    "iteritems",
+    "iterkeys",
+    "itervalues",
+    "copy",
+];
 
 /// Builtins that iterate their argument.
 const ITERATING_BUILTINS: &[&str] = &[
@@ -229,7 +237,12 @@ impl<'a> Builder<'a> {
                     locals.insert(parameter.name().to_string());
                 }
             }
-            collect_locals(body, &mut locals, &mut declared_global, &mut declared_nonlocal);
+            collect_locals(
+                body,
+                &mut locals,
+                &mut declared_global,
+                &mut declared_nonlocal,
+            );
             for name in declared_global.iter().chain(&declared_nonlocal) {
                 locals.remove(name);
             }
@@ -320,7 +333,12 @@ impl<'a> Builder<'a> {
                     return None;
                 }
                 if frame.declared_global.contains(id) {
-                    return Some((Loc::Global { name: self.semantic.qualify(id) }, false));
+                    return Some((
+                        Loc::Global {
+                            name: self.semantic.qualify(id),
+                        },
+                        false,
+                    ));
                 }
                 if frame.captured.contains(id) {
                     return Some((
@@ -350,13 +368,21 @@ impl<'a> Builder<'a> {
                     }
                 }
                 if self.globals.contains(id) {
-                    return Some((Loc::Global { name: self.semantic.qualify(id) }, false));
+                    return Some((
+                        Loc::Global {
+                            name: self.semantic.qualify(id),
+                        },
+                        false,
+                    ));
                 }
                 match self.semantic.binding(&frame.scopes, id) {
                     // `from shop.inventory import stock`: maybe another module's global.
-                    Some(Binding::Import(qualified)) if qualified.contains('.') => {
-                        Some((Loc::Global { name: qualified.clone() }, false))
-                    }
+                    Some(Binding::Import(qualified)) if qualified.contains('.') => Some((
+                        Loc::Global {
+                            name: qualified.clone(),
+                        },
+                        false,
+                    )),
                     _ => None,
                 }
             }
@@ -367,7 +393,8 @@ impl<'a> Builder<'a> {
                         let base_id = base.id.as_str();
                         if let Some(class) = &frame.class {
                             let is_self = base_id == "self" && frame.kind == FunctionKind::Method;
-                            let is_cls = base_id == "cls" && frame.kind == FunctionKind::ClassMethod
+                            let is_cls = base_id == "cls"
+                                && frame.kind == FunctionKind::ClassMethod
                                 || class.rsplit('.').next() == Some(base_id);
                             if is_self || is_cls {
                                 return Some((
@@ -415,14 +442,14 @@ impl<'a> Builder<'a> {
                 .checks
                 .iter()
                 .filter(|(checked, ..)| *checked == loc)
-                .map(|(_, check, held_at_check, via)| CheckAct {
+                .map(|(_, check, held_at_check, _)| CheckAct {
                     loc: loc.clone(),
                     check: *check,
                     act: range,
                     act_kind: kind,
                     held_at_check: held_at_check.clone(),
                     held_at_act: held.clone(),
-                    via_self: *via || via_self,
+                    via_self,
                 })
                 .collect();
             self.summary().check_acts.extend(pairs);
@@ -459,11 +486,18 @@ impl<'a> Builder<'a> {
             }
             Expr::Call(call) => {
                 // hasattr(self, "x") / getattr(self, "x", None)
-                let name = self.semantic.qualified_name(&self.frame().scopes, &call.func);
-                if matches!(name.as_deref(), Some("builtins.hasattr" | "builtins.getattr")) {
+                let name = self
+                    .semantic
+                    .qualified_name(&self.frame().scopes, &call.func);
+                if matches!(
+                    name.as_deref(),
+                    Some("builtins.hasattr" | "builtins.getattr")
+                ) {
                     if let [object, Expr::StringLiteral(attr), ..] = &*call.arguments.args {
                         let synthetic = match object {
-                            Expr::Name(base) => self.attr_location(base.id.as_str(), attr.value.to_str()),
+                            Expr::Name(base) => {
+                                self.attr_location(base.id.as_str(), attr.value.to_str())
+                            }
                             _ => None,
                         };
                         if let Some(found) = synthetic {
@@ -483,7 +517,10 @@ impl<'a> Builder<'a> {
                 self.collect_checked(&subscript.value, out);
                 self.collect_checked(&subscript.slice, out);
             }
-            Expr::BoolOp(node) => node.values.iter().for_each(|v| self.collect_checked(v, out)),
+            Expr::BoolOp(node) => node
+                .values
+                .iter()
+                .for_each(|v| self.collect_checked(v, out)),
             Expr::UnaryOp(node) => self.collect_checked(&node.operand, out),
             Expr::Compare(node) => {
                 self.collect_checked(&node.left, out);
@@ -676,7 +713,9 @@ impl<'a> Builder<'a> {
     fn call(&mut self, call: &'a ast::ExprCall) {
         let range = call.range();
         let in_loop = self.frame().loop_depth > 0;
-        let qualified = self.semantic.qualified_name(&self.frame().scopes, &call.func);
+        let qualified = self
+            .semantic
+            .qualified_name(&self.frame().scopes, &call.func);
         let args = &call.arguments;
         let keyword = |name: &str| {
             args.keywords
@@ -698,12 +737,18 @@ impl<'a> Builder<'a> {
             }
         };
         match qualified.as_deref() {
-            Some("threading.Thread") => {
-                spawn(self, SpawnKind::Thread, keyword("target").or(args.args.get(1)), in_loop)
-            }
-            Some("multiprocessing.Process") => {
-                spawn(self, SpawnKind::Process, keyword("target").or(args.args.get(1)), in_loop)
-            }
+            Some("threading.Thread") => spawn(
+                self,
+                SpawnKind::Thread,
+                keyword("target").or(args.args.get(1)),
+                in_loop,
+            ),
+            Some("multiprocessing.Process") => spawn(
+                self,
+                SpawnKind::Process,
+                keyword("target").or(args.args.get(1)),
+                in_loop,
+            ),
             Some("threading.Timer") => spawn(
                 self,
                 SpawnKind::Timer,
@@ -738,9 +783,9 @@ impl<'a> Builder<'a> {
                 _ => None,
             };
             let pool_kind = match receiver_type.as_deref() {
-                Some("concurrent.futures.ThreadPoolExecutor" | "multiprocessing.pool.ThreadPool") => {
-                    Some(SpawnKind::ThreadPool)
-                }
+                Some(
+                    "concurrent.futures.ThreadPoolExecutor" | "multiprocessing.pool.ThreadPool",
+                ) => Some(SpawnKind::ThreadPool),
                 Some("concurrent.futures.ProcessPoolExecutor" | "multiprocessing.Pool") => {
                     Some(SpawnKind::ProcessPool)
                 }
@@ -756,8 +801,8 @@ impl<'a> Builder<'a> {
             };
             match (method, pool_kind) {
                 (
-                    "submit" | "map" | "apply" | "apply_async" | "imap" | "imap_unordered" | "starmap"
-                    | "map_async" | "starmap_async",
+                    "submit" | "map" | "apply" | "apply_async" | "imap" | "imap_unordered"
+                    | "starmap" | "map_async" | "starmap_async",
                     Some(kind),
                 ) => spawn(self, kind, args.args.first(), true),
                 ("run_in_executor", _) => {
@@ -826,7 +871,11 @@ impl<'a> Builder<'a> {
                     .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_uppercase()));
                 if looks_like_class && self.callee_of(&call.func) != Callee::Unknown {
                     if let Callee::Name { name: server } = self.callee_of(&call.func) {
-                        if server.rsplit('.').next().is_some_and(|n| n.contains("Server")) {
+                        if server
+                            .rsplit('.')
+                            .next()
+                            .is_some_and(|n| n.contains("Server"))
+                        {
                             self.summary().spawns.push(Spawn {
                                 kind: SpawnKind::ThreadingServer,
                                 target: Callee::Method {
@@ -845,7 +894,13 @@ impl<'a> Builder<'a> {
     }
 
     /// Records the accesses an assignment target makes; `value` decides read-modify-write.
-    fn target(&mut self, target: &'a Expr, value: Option<&Expr>, augmented: bool, statement: TextRange) {
+    fn target(
+        &mut self,
+        target: &'a Expr,
+        value: Option<&Expr>,
+        augmented: bool,
+        statement: TextRange,
+    ) {
         match target {
             Expr::Name(_) | Expr::Attribute(_) => {
                 if let Some((loc, via_self)) = self.location(target) {
@@ -879,8 +934,14 @@ impl<'a> Builder<'a> {
                 }
                 self.visit_expr(&subscript.slice);
             }
-            Expr::Tuple(tuple) => tuple.elts.iter().for_each(|e| self.target(e, None, false, e.range())),
-            Expr::List(list) => list.elts.iter().for_each(|e| self.target(e, None, false, e.range())),
+            Expr::Tuple(tuple) => tuple
+                .elts
+                .iter()
+                .for_each(|e| self.target(e, None, false, e.range())),
+            Expr::List(list) => list
+                .elts
+                .iter()
+                .for_each(|e| self.target(e, None, false, e.range())),
             Expr::Starred(starred) => self.target(&starred.value, None, false, starred.range()),
             _ => self.visit_expr(target),
         }
@@ -1061,7 +1122,9 @@ fn any_subexpr(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
                 return;
             }
             (self.f)(expr);
-            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || visitor::walk_expr(self, expr));
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+                visitor::walk_expr(self, expr)
+            });
         }
     }
     Walk { f }.visit_expr(expr);
@@ -1089,10 +1152,12 @@ fn collect_locals(
                     self.locals.insert(def.name.to_string());
                 }
                 Stmt::Global(node) => {
-                    self.globals.extend(node.names.iter().map(|n| n.to_string()));
+                    self.globals
+                        .extend(node.names.iter().map(|n| n.to_string()));
                 }
                 Stmt::Nonlocal(node) => {
-                    self.nonlocals.extend(node.names.iter().map(|n| n.to_string()));
+                    self.nonlocals
+                        .extend(node.names.iter().map(|n| n.to_string()));
                 }
                 Stmt::Import(_) | Stmt::ImportFrom(_) => {
                     let names: Vec<String> = match stmt {
@@ -1100,12 +1165,9 @@ fn collect_locals(
                             .names
                             .iter()
                             .map(|a| {
-                                a.asname
-                                    .as_ref()
-                                    .map(|n| n.to_string())
-                                    .unwrap_or_else(|| {
-                                        a.name.split('.').next().unwrap_or("").to_string()
-                                    })
+                                a.asname.as_ref().map(|n| n.to_string()).unwrap_or_else(|| {
+                                    a.name.split('.').next().unwrap_or("").to_string()
+                                })
                             })
                             .collect(),
                         Stmt::ImportFrom(i) => i
@@ -1208,7 +1270,10 @@ fn owned_locals(
                 if let Stmt::Assign(assign) = stmt {
                     if let [Expr::Name(target)] = &*assign.targets {
                         let constructed = matches!(&*assign.value, Expr::Call(_))
-                            && self.semantic.type_of(&Scopes::default(), &assign.value).is_some();
+                            && self
+                                .semantic
+                                .type_of(&Scopes::default(), &assign.value)
+                                .is_some();
                         if constructed {
                             self.constructed.insert(target.id.to_string());
                         } else {
@@ -1241,7 +1306,9 @@ fn owned_locals(
     }
     scan.constructed
         .into_iter()
-        .filter(|name| !scan.escaped.contains(name) && locals.contains(name) && !captured.contains(name))
+        .filter(|name| {
+            !scan.escaped.contains(name) && locals.contains(name) && !captured.contains(name)
+        })
         .collect()
 }
 
@@ -1298,10 +1365,14 @@ impl<'a> Builder<'a> {
                 for target in &assign.targets {
                     self.target(target, Some(&assign.value), false, assign.range());
                 }
-                let binding = self.semantic.binding_for_value(&self.frame().scopes, &assign.value);
+                let binding = self
+                    .semantic
+                    .binding_for_value(&self.frame().scopes, &assign.value);
                 for target in &assign.targets {
                     if let Expr::Name(name) = target {
-                        self.frame_mut().scopes.bind(name.id.as_str(), binding.clone());
+                        self.frame_mut()
+                            .scopes
+                            .bind(name.id.as_str(), binding.clone());
                     }
                 }
             }
@@ -1458,6 +1529,17 @@ impl<'a> Builder<'a> {
             Expr::Call(call) => {
                 self.call(call);
                 visitor::walk_expr(self, expr);
+            }
+            // A read under a lock is evidence of what the lock guards; other plain reads are
+            // never racy on their own and are not recorded.
+            Expr::Attribute(_) | Expr::Name(_)
+                if !self.frame().held.is_empty() && self.frame().in_test == 0 =>
+            {
+                if let Some((loc, via_self)) = self.location(expr) {
+                    self.record(loc, AccessKind::Read, expr.range(), via_self);
+                } else {
+                    visitor::walk_expr(self, expr);
+                }
             }
             Expr::Lambda(lambda) => {
                 let qualname = lambda_qualname(&self.frame().qualname, lambda.range());

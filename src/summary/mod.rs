@@ -123,6 +123,7 @@ pub struct CheckAct {
     pub held_at_check: Vec<LockRef>,
     /// Locks held at the update.
     pub held_at_act: Vec<LockRef>,
+    /// The update is made through `self`.
     pub via_self: bool,
 }
 

@@ -11,14 +11,20 @@
 
 use std::collections::HashSet;
 
-use super::{confidence, describe_threads, flow};
+use std::collections::BTreeMap;
+
+use super::{confidence, describe_threads, flow, has_explicit_root, SharedAccess};
 use crate::diagnostic::{Diagnostic, Related};
 use crate::project::{FuncId, Project};
 use crate::rules::Rule;
 use crate::source::{SourceFiles, Span};
 use crate::summary::Loc;
 
-pub fn check(project: &Project, files: &SourceFiles) -> Vec<Diagnostic> {
+pub fn check(
+    project: &Project,
+    files: &SourceFiles,
+    shared: &BTreeMap<Loc, Vec<SharedAccess>>,
+) -> Vec<Diagnostic> {
     let globals: HashSet<String> = project
         .modules
         .iter()
@@ -42,11 +48,16 @@ pub fn check(project: &Project, files: &SourceFiles) -> Vec<Diagnostic> {
             let loc = project.canonical_loc(&pair.loc);
             let owned = pair.via_self
                 && ctx.self_owned == Some(true)
-                && !project.is_class_attr(&loc);
+                && (crate::project::binds_instance(pair.act_kind) || !project.is_class_attr(&loc));
             if owned
                 || !project.lockset_at(function, &pair.held_at_act).is_empty()
                 || !project.lockset_at(function, &pair.held_at_check).is_empty()
             {
+                continue;
+            }
+            // Without a thread the program starts, the location needs evidence of sharing of its
+            // own (see `shared_accesses`).
+            if !has_explicit_root(project, function) && !shared.contains_key(&loc) {
                 continue;
             }
             let check = Span::new(file, pair.check);
@@ -54,7 +65,8 @@ pub fn check(project: &Project, files: &SourceFiles) -> Vec<Diagnostic> {
                 continue;
             }
             let (threads, related, explicit) = describe_threads(project, files, function);
-            let test = super::unsynchronized_read_modify_write::shorten(files.get(file).slice(pair.check));
+            let test =
+                super::unsynchronized_read_modify_write::shorten(files.get(file).slice(pair.check));
             let mut diagnostic = Diagnostic::new(
                 Rule::CheckThenActRace,
                 check,

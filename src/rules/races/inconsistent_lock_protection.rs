@@ -43,7 +43,10 @@ pub fn check(
         if write.lockset.iter().any(|l| guards.contains(l)) {
             continue;
         }
-        if !protected.iter().any(|p| may_run_in_parallel(project, write, p)) {
+        if !protected
+            .iter()
+            .any(|p| may_run_in_parallel(project, write, p))
+        {
             continue;
         }
         if !reported.insert(write.span) {

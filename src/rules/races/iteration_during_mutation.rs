@@ -28,11 +28,17 @@ pub fn check(
     out: &mut Vec<Diagnostic>,
 ) {
     let any_locked = accesses.iter().any(|a| !a.lockset.is_empty());
-    for iteration in accesses.iter().filter(|a| a.access.kind == AccessKind::Iterate) {
+    for iteration in accesses
+        .iter()
+        .filter(|a| a.access.kind == AccessKind::Iterate)
+    {
+        // A guarded loop racing with an unguarded change: the change is the bug (SN203 reports
+        // it), not the loop.
         let mutation = accesses.iter().find(|m| {
             m.access.kind == AccessKind::Mutate
                 && may_run_in_parallel(project, iteration, m)
                 && !iteration.shares_lock_with(m)
+                && (iteration.lockset.is_empty() || !m.lockset.is_empty())
         });
         let Some(mutation) = mutation else {
             continue;

@@ -45,19 +45,40 @@ pub fn check(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diag
             let mut out = Vec::new();
             let mut reported: HashSet<Span> = HashSet::new();
             if rules.contains(Rule::UnsynchronizedReadModifyWrite) {
-                unsynchronized_read_modify_write::check(project, files, loc, accesses, &mut reported, &mut out);
+                unsynchronized_read_modify_write::check(
+                    project,
+                    files,
+                    loc,
+                    accesses,
+                    &mut reported,
+                    &mut out,
+                );
             }
             if rules.contains(Rule::IterationDuringMutation) {
-                iteration_during_mutation::check(project, files, loc, accesses, &mut reported, &mut out);
+                iteration_during_mutation::check(
+                    project,
+                    files,
+                    loc,
+                    accesses,
+                    &mut reported,
+                    &mut out,
+                );
             }
             if rules.contains(Rule::InconsistentLockProtection) {
-                inconsistent_lock_protection::check(project, files, loc, accesses, &mut reported, &mut out);
+                inconsistent_lock_protection::check(
+                    project,
+                    files,
+                    loc,
+                    accesses,
+                    &mut reported,
+                    &mut out,
+                );
             }
             out
         })
         .collect();
     if rules.contains(Rule::CheckThenActRace) {
-        diagnostics.extend(check_then_act::check(project, files));
+        diagnostics.extend(check_then_act::check(project, files, &groups));
     }
     if rules.contains(Rule::SignalOutsideMainThread) {
         diagnostics.extend(signal_outside_main_thread::check(project, files));
@@ -96,8 +117,38 @@ pub fn shared_accesses(project: &Project) -> BTreeMap<Loc, Vec<SharedAccess<'_>>
             });
         }
     }
+    // Inferred intent ("the class uses a lock") says the class is shared, not that each of its
+    // fields is. Code reached only through intent counts for a location with evidence of its
+    // own: some access to it holds a lock, or it lives on the class or the module.
+    for (loc, accesses) in groups.iter_mut() {
+        let evidence = project.is_class_attr(loc)
+            || accesses
+                .iter()
+                .any(|a| a.access.kind.is_write() && guards_location(project, loc, &a.lockset));
+        if !evidence {
+            accesses.retain(|a| has_explicit_root(project, a.function));
+        }
+    }
     groups.retain(|_, accesses| accesses.iter().any(|a| a.access.kind.is_write()));
     groups
+}
+
+/// Whether holding `lockset` is evidence that `loc` is meant to be guarded. A lock that lives on
+/// the class (one lock for every instance, typically serializing output or a class registry)
+/// says nothing about the state of each instance.
+fn guards_location(project: &Project, loc: &Loc, lockset: &BTreeSet<Loc>) -> bool {
+    lockset.iter().any(|lock| match (loc, lock) {
+        (Loc::Attr { .. }, Loc::Attr { .. }) => !project.is_class_attr(lock),
+        _ => true,
+    })
+}
+
+/// Whether `function` may run on a thread the program starts (not only by inferred intent).
+pub fn has_explicit_root(project: &Project, function: FuncId) -> bool {
+    project.contexts[function as usize]
+        .roots
+        .iter()
+        .any(|&r| project.roots[r as usize].is_explicit())
 }
 
 /// Whether `a` and `b` (possibly the same access) may run at the same time on different threads.
@@ -155,7 +206,10 @@ pub fn describe_threads(
                 let run = project.function(root.entry);
                 let class = run.class.as_deref().unwrap_or("");
                 let short = class.rsplit('.').next().unwrap_or(class);
-                phrases.push(format!("the `{short}` thread{}", if root.many { "s" } else { "" }));
+                phrases.push(format!(
+                    "the `{short}` thread{}",
+                    if root.many { "s" } else { "" }
+                ));
                 if let Some((span, _)) = site {
                     related.push(Related {
                         span,
@@ -176,10 +230,13 @@ pub fn describe_threads(
             }
             RootKind::Declared { pattern } => {
                 explicit = true;
-                phrases.push(format!("the threads the `concurrent` setting names (`{pattern}`)"));
+                phrases.push(format!(
+                    "the threads the `concurrent` setting names (`{pattern}`)"
+                ));
             }
         }
     }
+    phrases.dedup();
     let text = if phrases.is_empty() {
         "other threads".to_string()
     } else {

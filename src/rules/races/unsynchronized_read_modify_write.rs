@@ -54,7 +54,11 @@ pub fn check(
             continue;
         }
         let (threads, mut related, explicit) = describe_threads(project, files, a.function);
-        let text = files.get(a.span.file).slice(a.span.range).trim().to_string();
+        let text = files
+            .get(a.span.file)
+            .slice(a.span.range)
+            .trim()
+            .to_string();
         let what = if a.access.kind == AccessKind::ContentReadModifyWrite {
             format!("an element of `{}`", loc.display())
         } else {
@@ -82,7 +86,9 @@ pub fn check(
             );
         }
         if !text.is_empty() {
-            diagnostic.message.push_str(&format!(" (`{}`)", shorten(&text)));
+            diagnostic
+                .message
+                .push_str(&format!(" (`{}`)", shorten(&text)));
         }
         diagnostic.related = related;
         diagnostic.flow = flow(project, a.function);
