@@ -449,3 +449,31 @@ fn empty_result() {
     report::write_statistics(&[], &mut out).unwrap();
     assert!(out.is_empty());
 }
+
+#[test]
+fn full_handles_crlf_and_tabs() {
+    let text = "import threading\r\n\r\nif True:\r\n\tt = threading.Thread()\r\n\tt.run()\r\n";
+    let files = SourceFiles::new(vec![SourceFile::new(
+        FileId(0),
+        PathBuf::from("crlf.py"),
+        "crlf.py".to_string(),
+        Arc::from(text),
+    )]);
+    let diagnostic = Diagnostic::new(
+        Rule::ThreadRunCalled,
+        find(FileId(0), text, "t.run()", 0),
+        "`t.run()` runs in this thread",
+    );
+    let mut out = Vec::new();
+    report::write(
+        OutputFormat::Full,
+        &[diagnostic],
+        &files,
+        ReportOptions::default(),
+        &mut out,
+    )
+    .unwrap();
+    let full = String::from_utf8(out).unwrap();
+    assert!(!full.contains('\r'), "{full:?}");
+    insta::assert_snapshot!(full);
+}
