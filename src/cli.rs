@@ -146,11 +146,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Rule { rule } => {
             let rule = Rule::from_code_or_name(&rule)
                 .ok_or_else(|| format!("unknown rule `{rule}`; `snarl rules` lists every rule"))?;
-            print!("{}", rule.doc());
+            ignore_broken_pipe(io::stdout().lock().write_all(rule.doc().as_bytes()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules { output_format } => {
-            list_rules(output_format).map_err(|e| e.to_string())?;
+            ignore_broken_pipe(list_rules(output_format))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Debug(command) => crate::debug::run(command),
@@ -283,6 +283,14 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     }
 }
 
+/// A closed pipe (`snarl rules | head`) is not an error of ours: the reader has what it wanted.
+fn ignore_broken_pipe(written: io::Result<()>) -> Result<(), String> {
+    match written {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(()),
+    }
+}
+
 fn list_rules(format: ListFormat) -> io::Result<()> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
@@ -317,5 +325,5 @@ fn list_rules(format: ListFormat) -> io::Result<()> {
             writeln!(out)?;
         }
     }
-    Ok(())
+    out.flush()
 }
