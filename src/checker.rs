@@ -49,7 +49,9 @@ impl<'a> Checker<'a> {
 
     /// Runs every enabled AST rule over `module` and returns the findings.
     pub fn check_module(mut self, module: &'a ast::ModModule) -> Vec<Diagnostic> {
-        if self.rules.any_in(crate::rules::Family::ThreadApi) {
+        if self.rules.any_in(crate::rules::Family::ThreadApi)
+            || self.rules.contains(Rule::SharedDecoratorState)
+        {
             self.visit_body(&module.body);
         }
         self.diagnostics
@@ -103,6 +105,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match stmt {
             Stmt::ClassDef(def) => {
                 thread_api::on_class_def(self, def);
+                crate::rules::races::shared_decorator_state::check(self, def);
                 for decorator in &def.decorator_list {
                     self.visit_decorator(decorator);
                 }

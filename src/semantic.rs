@@ -251,7 +251,17 @@ impl SemanticModel {
                     let mut attr_types = HashMap::new();
                     for stmt in &def.body {
                         if let Stmt::FunctionDef(method) = stmt {
-                            self.collect_attr_types(&method.body, &mut attr_types);
+                            // `self.cond = cond` where the parameter is annotated `Condition`.
+                            let params: HashMap<String, String> = method
+                                .parameters
+                                .iter()
+                                .filter_map(|p| {
+                                    let ty =
+                                        self.qualified_name(&Scopes::default(), p.annotation()?)?;
+                                    Some((p.name().to_string(), ty))
+                                })
+                                .collect();
+                            self.collect_attr_types(&method.body, &params, &mut attr_types);
                         }
                     }
                     self.classes[index].attr_types = attr_types;
@@ -271,13 +281,25 @@ impl SemanticModel {
         }
     }
 
-    fn collect_attr_types(&self, body: &[Stmt], out: &mut HashMap<String, String>) {
+    fn collect_attr_types(
+        &self,
+        body: &[Stmt],
+        params: &HashMap<String, String>,
+        out: &mut HashMap<String, String>,
+    ) {
         for stmt in body {
             match stmt {
                 Stmt::Assign(assign) => {
                     for target in &assign.targets {
                         if let Some(attr) = self_attribute(target) {
-                            if let Some(ty) = self.type_of(&Scopes::default(), &assign.value) {
+                            let ty =
+                                self.type_of(&Scopes::default(), &assign.value).or_else(|| {
+                                    match &*assign.value {
+                                        Expr::Name(name) => params.get(name.id.as_str()).cloned(),
+                                        _ => None,
+                                    }
+                                });
+                            if let Some(ty) = ty {
                                 out.entry(attr.to_string()).or_insert(ty);
                             }
                         }
@@ -298,7 +320,7 @@ impl SemanticModel {
                     }
                 }
                 Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                _ => for_each_nested_body(stmt, |body| self.collect_attr_types(body, out)),
+                _ => for_each_nested_body(stmt, |body| self.collect_attr_types(body, params, out)),
             }
         }
     }

@@ -337,6 +337,18 @@ impl Project {
         loc.clone()
     }
 
+    /// Whether an attribute location names a method or property of its class (`self._buffer`
+    /// behind `@property`): calling code, not a data location.
+    pub fn is_method(&self, loc: &Loc) -> bool {
+        match loc {
+            Loc::Attr { class, name } => self
+                .class_by_name
+                .get(class)
+                .is_some_and(|&c| self.lookup_method(c, name).is_some()),
+            _ => false,
+        }
+    }
+
     /// Whether an attribute location lives on the class (shared by all instances).
     pub fn is_class_attr(&self, loc: &Loc) -> bool {
         match loc {

@@ -107,6 +107,9 @@ fn lock_like_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     (lower.contains("lock") && !lower.contains("block") && !lower.contains("clock"))
         || lower.contains("mutex")
+        || lower.contains("cond")
+        || lower.ends_with("_sem")
+        || lower.contains("semaphore")
 }
 
 /// Methods that change a container in place.

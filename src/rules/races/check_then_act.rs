@@ -50,6 +50,7 @@ pub fn check(
                 && ctx.self_owned == Some(true)
                 && (crate::project::binds_instance(pair.act_kind) || !project.is_class_attr(&loc));
             if owned
+                || project.is_method(&loc)
                 || !project.lockset_at(function, &pair.held_at_act).is_empty()
                 || !project.lockset_at(function, &pair.held_at_check).is_empty()
             {
