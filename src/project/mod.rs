@@ -350,15 +350,24 @@ impl Project {
     }
 
     /// Whether an attribute location lives on the class (shared by all instances).
+    ///
+    /// A name written through `cls.` / `C.` lives on the class; a name set only in the class body
+    /// does too unless methods assign it through `self` (then the body value is a default and the
+    /// state is per instance).
     pub fn is_class_attr(&self, loc: &Loc) -> bool {
-        match loc {
-            Loc::Attr { class, name } => self.class_by_name.get(class).is_some_and(|&c| {
-                self.mro(c)
-                    .into_iter()
-                    .any(|k| self.class(k).class_attrs.iter().any(|a| a == name))
-            }),
-            _ => false,
-        }
+        let Loc::Attr { class, name } = loc else {
+            return false;
+        };
+        let Some(&c) = self.class_by_name.get(class) else {
+            return false;
+        };
+        let has = |list: fn(&crate::summary::ClassSummary) -> &Vec<String>| {
+            self.mro(c)
+                .into_iter()
+                .chain(self.descendants(c))
+                .any(|k| list(self.class(k)).iter().any(|a| a == name))
+        };
+        has(|k| &k.class_attrs) || (has(|k| &k.body_attrs) && !has(|k| &k.instance_attrs))
     }
 
     /// The lock a [`LockRef`] names, canonically.

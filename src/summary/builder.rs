@@ -108,8 +108,6 @@ fn lock_like_name(name: &str) -> bool {
     (lower.contains("lock") && !lower.contains("block") && !lower.contains("clock"))
         || lower.contains("mutex")
         || lower.contains("cond")
-        || lower.ends_with("_sem")
-        || lower.contains("semaphore")
 }
 
 /// Methods that change a container in place.
@@ -1003,6 +1001,8 @@ impl<'a> Builder<'a> {
             methods: Vec::new(),
             assigned: Vec::new(),
             class_attrs: Vec::new(),
+            body_attrs: Vec::new(),
+            instance_attrs: Vec::new(),
             lock_attrs: info
                 .attr_types
                 .iter()
@@ -1017,15 +1017,17 @@ impl<'a> Builder<'a> {
                 Stmt::Assign(assign) => {
                     for target in &assign.targets {
                         for name in target_names(target) {
-                            summary.class_attrs.push(name.clone());
+                            summary.body_attrs.push(name.clone());
                             summary.assigned.push(name);
                         }
                     }
                 }
                 Stmt::AnnAssign(assign) => {
-                    for name in target_names(&assign.target) {
-                        summary.class_attrs.push(name.clone());
-                        summary.assigned.push(name);
+                    if assign.value.is_some() {
+                        for name in target_names(&assign.target) {
+                            summary.body_attrs.push(name.clone());
+                            summary.assigned.push(name);
+                        }
                     }
                 }
                 _ => {}
@@ -1054,12 +1056,15 @@ impl<'a> Builder<'a> {
                     let function = &self.functions[index];
                     let mut assigned = Vec::new();
                     let mut class_attrs = Vec::new();
+                    let mut instance_attrs = Vec::new();
                     let mut takes_lock = false;
                     for access in &function.accesses {
                         if let Loc::Attr { class, name } = &access.loc {
                             if class == &qualname && access.kind == AccessKind::Write {
                                 assigned.push(name.clone());
-                                if !access.via_self {
+                                if access.via_self {
+                                    instance_attrs.push(name.clone());
+                                } else {
                                     class_attrs.push(name.clone());
                                 }
                             }
@@ -1070,6 +1075,7 @@ impl<'a> Builder<'a> {
                     let class = &mut self.classes[class_index];
                     class.assigned.extend(assigned);
                     class.class_attrs.extend(class_attrs);
+                    class.instance_attrs.extend(instance_attrs);
                     class.takes_lock |= takes_lock;
                 }
                 Stmt::ClassDef(inner) => self.class(inner),
@@ -1077,7 +1083,12 @@ impl<'a> Builder<'a> {
             }
         }
         let class = &mut self.classes[class_index];
-        for list in [&mut class.assigned, &mut class.class_attrs] {
+        for list in [
+            &mut class.assigned,
+            &mut class.class_attrs,
+            &mut class.body_attrs,
+            &mut class.instance_attrs,
+        ] {
             list.sort();
             list.dedup();
         }
@@ -1507,7 +1518,12 @@ impl<'a> Builder<'a> {
 
     /// A condition: its accesses are checks (for SN202), and `if lock.acquire(...)` takes a lock.
     fn test(&mut self, test: &'a Expr) {
-        if let Expr::Call(call) = test {
+        // `if not lock.acquire(False): ...` holds the lock after the test too (where it goes on).
+        let test_call = match test {
+            Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => &*unary.operand,
+            other => other,
+        };
+        if let Expr::Call(call) = test_call {
             if let Expr::Attribute(attribute) = &*call.func {
                 if attribute.attr.as_str() == "acquire" {
                     if let Some(lock) = self.lock_of(&attribute.value) {

@@ -257,8 +257,12 @@ pub struct ClassSummary {
     pub methods: Vec<(String, u32)>,
     /// Attributes assigned anywhere (`self.x = `, `cls.x = `, class body).
     pub assigned: Vec<String>,
-    /// Attributes that live on the class itself (class body, `cls.x = `, `C.x = `).
+    /// Attributes written through the class (`cls.x = `, `C.x = `): they live on the class.
     pub class_attrs: Vec<String>,
+    /// Attributes given a value in the class body (often only a default for instances).
+    pub body_attrs: Vec<String>,
+    /// Attributes written through `self`: they live on each instance.
+    pub instance_attrs: Vec<String>,
     /// Attributes that hold a thread lock (`self._lock = threading.Lock()`).
     pub lock_attrs: Vec<String>,
     /// Whether some method takes a thread lock (its own or a module's).
