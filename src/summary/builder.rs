@@ -436,6 +436,18 @@ impl<'a> Builder<'a> {
     }
 
     fn record(&mut self, loc: Loc, kind: AccessKind, range: TextRange, via_self: bool) {
+        self.record_with(loc, kind, range, via_self, false);
+    }
+
+    /// [`Self::record`] for a write that stores a literal constant (when `constant`).
+    fn record_with(
+        &mut self,
+        loc: Loc,
+        kind: AccessKind,
+        range: TextRange,
+        via_self: bool,
+        constant: bool,
+    ) {
         let held = self.frame().held.clone();
         if kind.is_write() {
             let pairs: Vec<CheckAct> = self
@@ -451,6 +463,7 @@ impl<'a> Builder<'a> {
                     held_at_check: held_at_check.clone(),
                     held_at_act: held.clone(),
                     via_self,
+                    act_is_constant: constant,
                 })
                 .collect();
             self.summary().check_acts.extend(pairs);
@@ -911,7 +924,8 @@ impl<'a> Builder<'a> {
                     } else {
                         (AccessKind::Write, target.range())
                     };
-                    self.record(loc, kind, range, via_self);
+                    let constant = !augmented && value.is_some_and(is_literal);
+                    self.record_with(loc, kind, range, via_self, constant);
                 } else if let Expr::Attribute(attribute) = target {
                     // `config.value = 1` on a shared object mutates it.
                     if let Some((loc, via_self)) = self.container(&attribute.value) {
@@ -1116,6 +1130,18 @@ fn is_super_call(call: &ast::ExprCall) -> bool {
 
 fn lambda_qualname(outer: &str, range: TextRange) -> String {
     format!("{outer}.<lambda@{}>", range.start().to_u32())
+}
+
+/// `None`, `True`, a number, a string: storing it twice is the same as storing it once.
+fn is_literal(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::NoneLiteral(_)
+            | Expr::BooleanLiteral(_)
+            | Expr::NumberLiteral(_)
+            | Expr::StringLiteral(_)
+            | Expr::BytesLiteral(_)
+    )
 }
 
 fn ends_in_exit(body: &[Stmt]) -> bool {

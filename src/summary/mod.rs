@@ -125,6 +125,8 @@ pub struct CheckAct {
     pub held_at_act: Vec<LockRef>,
     /// The update is made through `self`.
     pub via_self: bool,
+    /// The update stores a literal (`self.alive = False`): repeating it is harmless.
+    pub act_is_constant: bool,
 }
 
 /// What a call or a thread target refers to, as far as one file can tell.

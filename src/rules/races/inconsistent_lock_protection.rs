@@ -15,7 +15,7 @@ use crate::diagnostic::{Diagnostic, Related};
 use crate::project::Project;
 use crate::rules::Rule;
 use crate::source::{SourceFiles, Span};
-use crate::summary::Loc;
+use crate::summary::{AccessKind, Loc};
 
 pub fn check(
     project: &Project,
@@ -37,6 +37,16 @@ pub fn check(
             })
             .collect();
         if protected.is_empty() {
+            continue;
+        }
+        // Rebinding an attribute is one atomic store; it only loses data against a guarded
+        // read-modify-write of the same attribute. Containers are different: their methods are
+        // not atomic in general (`cachetools`, `WeakSet`), so any guarded change counts.
+        if !contents
+            && !protected
+                .iter()
+                .any(|p| p.access.kind == AccessKind::ReadModifyWrite)
+        {
             continue;
         }
         let guards: BTreeSet<&Loc> = protected.iter().flat_map(|p| p.lockset.iter()).collect();
