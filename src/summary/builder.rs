@@ -136,6 +136,9 @@ const MUTATING_METHODS: &[&str] = &[
     "__delitem__",
 ];
 
+/// Container methods that are one atomic step on the builtin types.
+const ATOMIC_METHODS: &[&str] = &["append", "appendleft", "popleft", "add"];
+
 /// Methods that iterate a container.
 const ITERATING_METHODS: &[&str] = &[
     "items",
@@ -474,6 +477,7 @@ impl<'a> Builder<'a> {
             range,
             held,
             via_self,
+            atomic: false,
         });
     }
 
@@ -596,12 +600,7 @@ impl<'a> Builder<'a> {
             Expr::Name(_) | Expr::Attribute(_) => {
                 let (loc, _) = self.location(expr).or_else(|| self.local_lock(expr))?;
                 let (name, ty) = match (&loc, expr) {
-                    (Loc::Attr { class, name }, _) => (
-                        name.clone(),
-                        self.semantic
-                            .class_by_qualname(class)
-                            .and_then(|c| c.attr_types.get(name).cloned()),
-                    ),
+                    (Loc::Attr { class, name }, _) => (name.clone(), self.attr_type(class, name)),
                     (_, Expr::Name(n)) => (
                         n.id.to_string(),
                         match self.semantic.binding(&frame.scopes, n.id.as_str()) {
@@ -621,6 +620,25 @@ impl<'a> Builder<'a> {
             }
             _ => None,
         }
+    }
+
+    /// The class of `class.name` (`self.name = C()` in a method of `class` or of one of its bases
+    /// in this file).
+    fn attr_type(&self, class: &str, name: &str) -> Option<String> {
+        let mut pending = vec![class.to_string()];
+        let mut seen = Vec::new();
+        while let Some(current) = pending.pop() {
+            if seen.contains(&current) {
+                continue;
+            }
+            let info = self.semantic.class_by_qualname(&current)?;
+            if let Some(ty) = info.attr_types.get(name) {
+                return Some(ty.clone());
+            }
+            pending.extend(info.bases.iter().cloned());
+            seen.push(current);
+        }
+        None
     }
 
     /// A lock held in a local variable (taken from somewhere shared): named by the expression.
@@ -831,6 +849,11 @@ impl<'a> Builder<'a> {
             if let Some((loc, via_self)) = self.container(&attribute.value) {
                 if MUTATING_METHODS.contains(&method) {
                     self.record(loc, AccessKind::Mutate, range, via_self);
+                    if ATOMIC_METHODS.contains(&method) {
+                        if let Some(access) = self.summary().accesses.last_mut() {
+                            access.atomic = true;
+                        }
+                    }
                 } else if ITERATING_METHODS.contains(&method) && self.frame().in_test == 0 {
                     // `d.items()` is iterated by whoever consumes it: count it as iteration.
                     self.record(loc, AccessKind::Iterate, range, via_self);

@@ -108,6 +108,9 @@ pub struct Access {
     pub held: Vec<LockRef>,
     /// Made through `self` (so owned while the object is being constructed).
     pub via_self: bool,
+    /// One call that CPython performs atomically on the builtin containers (`lst.append(x)`,
+    /// `s.add(x)`, `dq.popleft()`): not a race on its own.
+    pub atomic: bool,
 }
 
 /// A test of shared state followed by an update that depends on it.

@@ -25,7 +25,11 @@ pub fn check(
     reported: &mut HashSet<Span>,
     out: &mut Vec<Diagnostic>,
 ) {
-    for write in accesses.iter().filter(|a| a.access.kind.is_write()) {
+    // `lst.append(x)` on its own is atomic; it still counts as evidence when guarded.
+    for write in accesses
+        .iter()
+        .filter(|a| a.access.kind.is_write() && !a.access.atomic)
+    {
         let contents = write.access.kind.on_contents();
         let protected: Vec<&SharedAccess> = accesses
             .iter()
