@@ -9,7 +9,7 @@
 //! is capped (two distinct roots are enough to know two threads meet), so the fixpoint costs a
 //! small constant per call edge: near-linear in the size of the project.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use crate::config::Settings;
 use crate::python::TextRange;
@@ -26,7 +26,7 @@ pub type ClassId = u32;
 pub type RootId = u32;
 
 /// How a concurrency root came to be.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RootKind {
     /// Started explicitly: `Thread(target=...)`, a pool, a timer, a server...
     Spawn(SpawnKind),
@@ -112,6 +112,8 @@ pub struct Project {
     pub subclasses: Vec<Vec<ClassId>>,
     pub edges: Vec<Vec<Edge>>,
     pub roots: Vec<Root>,
+    /// (entry, kind, site) of every root, so each is added once.
+    root_keys: HashSet<(FuncId, RootKind, Option<Span>)>,
     pub contexts: Vec<Context>,
 }
 
@@ -143,6 +145,7 @@ impl Project {
             subclasses: Vec::new(),
             edges: Vec::new(),
             roots: Vec::new(),
+            root_keys: HashSet::new(),
             contexts: Vec::new(),
         };
         project.index();
@@ -425,10 +428,9 @@ impl Project {
     }
 
     fn add_root(&mut self, root: Root) {
-        if !self
-            .roots
-            .iter()
-            .any(|r| r.entry == root.entry && r.kind == root.kind && r.site == root.site)
+        if self
+            .root_keys
+            .insert((root.entry, root.kind.clone(), root.site))
         {
             self.roots.push(root);
         }
