@@ -504,6 +504,7 @@ impl Project {
             });
         }
         // Intent: classes that guard their state with a lock or run their own thread.
+        let explicit_entries: HashSet<FuncId> = self.roots.iter().map(|r| r.entry).collect();
         for c in 0..self.classes.len() as ClassId {
             let Some((owner, evidence)) = self.intent_of(c) else {
                 continue;
@@ -521,6 +522,11 @@ impl Project {
                 }
             }
             for (name, entry) in methods {
+                // A thread's own loop (`run`, a thread target) is a root of its own, with its own
+                // multiplicity; intent does not make it run twice.
+                if explicit_entries.contains(&entry) {
+                    continue;
+                }
                 let public = !name.starts_with('_') || CONCURRENT_DUNDERS.contains(&name.as_str());
                 let kind = self.function(entry).kind;
                 if !public

@@ -137,7 +137,7 @@ const MUTATING_METHODS: &[&str] = &[
 ];
 
 /// Container methods that are one atomic step on the builtin types.
-const ATOMIC_METHODS: &[&str] = &["append", "appendleft", "popleft", "add"];
+const ATOMIC_METHODS: &[&str] = &["append", "appendleft", "popleft", "add", "pop", "popitem"];
 
 /// Methods that iterate a container.
 const ITERATING_METHODS: &[&str] = &[
@@ -152,12 +152,6 @@ const ITERATING_METHODS: &[&str] = &[
 
 /// Builtins that iterate their argument.
 const ITERATING_BUILTINS: &[&str] = &[
-    "builtins.list",
-    "builtins.tuple",
-    "builtins.set",
-    "builtins.frozenset",
-    "builtins.dict",
-    "builtins.sorted",
     "builtins.sum",
     "builtins.min",
     "builtins.max",
@@ -168,9 +162,17 @@ const ITERATING_BUILTINS: &[&str] = &[
     "six.iteritems",
     "six.itervalues",
     "six.iterkeys",
-    "six.viewitems",
-    "six.viewvalues",
-    "six.viewkeys",
+];
+
+/// Builtins that copy their argument in one C call: `list(d)`, `sorted(d.items())` take a snapshot,
+/// the usual fix for iterating shared state, and do not fail when another thread changes `d`.
+const SNAPSHOT_BUILTINS: &[&str] = &[
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.set",
+    "builtins.frozenset",
+    "builtins.dict",
+    "builtins.sorted",
 ];
 
 /// Per-function walk state.
@@ -192,6 +194,8 @@ struct Frame {
     checks: Vec<(Loc, TextRange, Vec<LockRef>, bool)>,
     /// Nesting depth of conditions being walked (accesses in them are checks).
     in_test: usize,
+    /// `d.items()` calls that are the argument of `list(...)` and friends: copied, not iterated.
+    snapshots: HashSet<TextRange>,
     /// The qualname of this function, for naming nested functions and cells.
     qualname: String,
 }
@@ -291,6 +295,7 @@ impl<'a> Builder<'a> {
             loop_depth: 0,
             checks: Vec::new(),
             in_test: 0,
+            snapshots: HashSet::new(),
             qualname,
         });
         self.body(body);
@@ -854,13 +859,25 @@ impl<'a> Builder<'a> {
                             access.atomic = true;
                         }
                     }
-                } else if ITERATING_METHODS.contains(&method) && self.frame().in_test == 0 {
+                } else if ITERATING_METHODS.contains(&method)
+                    && self.frame().in_test == 0
+                    && !self.frame().snapshots.contains(&range)
+                {
                     // `d.items()` is iterated by whoever consumes it: count it as iteration.
                     self.record(loc, AccessKind::Iterate, range, via_self);
                 }
             }
         }
-        // `list(d)`, `sorted(d)`, `six.itervalues(d)`.
+        // `list(d.items())`: the inner call is copied, not iterated.
+        if qualified
+            .as_deref()
+            .is_some_and(|q| SNAPSHOT_BUILTINS.contains(&q))
+        {
+            if let Some(Expr::Call(inner)) = args.args.first() {
+                self.frame_mut().snapshots.insert(inner.range());
+            }
+        }
+        // `sum(d)`, `six.itervalues(d)`.
         if qualified
             .as_deref()
             .is_some_and(|q| ITERATING_BUILTINS.contains(&q))
@@ -1646,6 +1663,7 @@ impl<'a> Builder<'a> {
                     loop_depth: 0,
                     checks: Vec::new(),
                     in_test: 0,
+                    snapshots: HashSet::new(),
                     qualname,
                 });
                 self.visit_expr(&lambda.body);
