@@ -139,7 +139,8 @@ const MUTATING_METHODS: &[&str] = &[
 /// Container methods that are one atomic step on the builtin types.
 const ATOMIC_METHODS: &[&str] = &["append", "appendleft", "popleft", "add", "pop", "popitem"];
 
-/// Methods that iterate a container.
+/// Methods that iterate a container. (Not `copy()`: a copy is made in one C call, the usual fix
+/// for iterating shared state.)
 const ITERATING_METHODS: &[&str] = &[
     "items",
     "keys",
@@ -147,7 +148,6 @@ const ITERATING_METHODS: &[&str] = &[
     "iteritems",
     "iterkeys",
     "itervalues",
-    "copy",
 ];
 
 /// Builtins that iterate their argument.
