@@ -814,13 +814,59 @@ fn declared_matcher(pattern: &str) -> impl Fn(&str) -> bool {
 fn glob_part(pattern: &str, name: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == name,
-        Some((prefix, rest)) => {
-            name.starts_with(prefix)
-                && (rest.is_empty() && true
-                    || name.len() >= prefix.len() && {
-                        let tail = &name[prefix.len()..];
-                        (0..=tail.len()).any(|i| glob_part(rest, &tail[i..]))
-                    })
-        }
+        Some((prefix, rest)) => name.strip_prefix(prefix).is_some_and(|tail| {
+            (0..=tail.len())
+                .filter(|&i| tail.is_char_boundary(i))
+                .any(|i| glob_part(rest, &tail[i..]))
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_patterns_match_one_name_part_per_star() {
+        let views = declared_matcher("pkg.views.*");
+        assert!(views("pkg.views.index"));
+        assert!(!views("pkg.views.Admin.get"));
+        assert!(!views("pkg.other.index"));
+        let method = declared_matcher("pkg.worker:Worker.handle");
+        assert!(method("pkg.worker.Worker.handle"));
+        assert!(!method("pkg.worker.Worker.run"));
+        let handlers = declared_matcher("app.api.handle_*");
+        assert!(handlers("app.api.handle_get"));
+        assert!(handlers("app.api.handle_"));
+        assert!(!handlers("app.api.dispatch"));
+    }
+
+    #[test]
+    fn locksets_intersect_over_paths_and_roots_are_capped() {
+        let lock = |name: &str| Loc::Attr {
+            class: "m.C".to_string(),
+            name: name.to_string(),
+        };
+        let mut ctx = Context::default();
+        assert!(merge_lockset(
+            &mut ctx,
+            &[lock("a"), lock("b")].into_iter().collect()
+        ));
+        assert!(merge_lockset(&mut ctx, &[lock("b")].into_iter().collect()));
+        assert!(!merge_lockset(
+            &mut ctx,
+            &[lock("b"), lock("c")].into_iter().collect()
+        ));
+        assert_eq!(ctx.lockset, Some([lock("b")].into_iter().collect()));
+        assert!(merge_root(&mut ctx, 1, false));
+        assert!(merge_root(&mut ctx, 2, false));
+        assert!(!merge_root(&mut ctx, 3, false));
+        assert!(merge_root(&mut ctx, 3, true));
+        assert_eq!(ctx.roots, vec![1, 2]);
+        assert!(ctx.many);
+        assert!(merge_owned(&mut ctx, true));
+        assert!(merge_owned(&mut ctx, false));
+        assert!(!merge_owned(&mut ctx, true));
+        assert_eq!(ctx.self_owned, Some(false));
     }
 }

@@ -1076,12 +1076,10 @@ impl<'a> Builder<'a> {
                         }
                     }
                 }
-                Stmt::AnnAssign(assign) => {
-                    if assign.value.is_some() {
-                        for name in target_names(&assign.target) {
-                            summary.body_attrs.push(name.clone());
-                            summary.assigned.push(name);
-                        }
+                Stmt::AnnAssign(assign) if assign.value.is_some() => {
+                    for name in target_names(&assign.target) {
+                        summary.body_attrs.push(name.clone());
+                        summary.assigned.push(name);
                     }
                 }
                 _ => {}
