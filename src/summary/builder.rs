@@ -1288,44 +1288,126 @@ fn collect_locals(
     }
 }
 
-/// Every name loaded inside functions and lambdas nested in `body` (over-approximates their free
-/// variables).
+/// The free variables of the functions and lambdas nested in `body`: names they load (or declare
+/// `nonlocal`) without binding them themselves. Those of `body`'s own locals are closure cells.
 fn collect_nested_free_names(body: &[Stmt], out: &mut HashSet<String>) {
-    struct Collect<'s> {
-        out: &'s mut HashSet<String>,
-        nested: usize,
+    /// Walks one scope's code: loads and nested scopes, not the nested scopes' bodies.
+    struct Scan<'s> {
+        loads: &'s mut HashSet<String>,
+        nested: &'s mut HashSet<String>,
     }
-    impl<'e> Visitor<'e> for Collect<'_> {
+    impl<'e> Visitor<'e> for Scan<'_> {
         fn visit_stmt(&mut self, stmt: &'e Stmt) {
             stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match stmt {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
-                    self.nested += 1;
-                    visitor::walk_stmt(self, stmt);
-                    self.nested -= 1;
+                Stmt::FunctionDef(def) => {
+                    for decorator in &def.decorator_list {
+                        self.visit_expr(&decorator.expression);
+                    }
+                    let params: Vec<String> = def
+                        .parameters
+                        .iter()
+                        .map(|p| p.name().to_string())
+                        .collect();
+                    self.nested.extend(function_free_names(&params, &def.body));
                 }
-                Stmt::Nonlocal(node) if self.nested > 0 => {
-                    self.out.extend(node.names.iter().map(|n| n.to_string()));
+                Stmt::ClassDef(def) => {
+                    // Methods see the enclosing function's names, not the class body's.
+                    let mut inner = HashSet::new();
+                    collect_nested_free_names(&def.body, &mut inner);
+                    self.nested.extend(inner);
                 }
                 _ => visitor::walk_stmt(self, stmt),
             })
         }
         fn visit_expr(&mut self, expr: &'e Expr) {
             stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match expr {
-                Expr::Lambda(_) => {
-                    self.nested += 1;
-                    visitor::walk_expr(self, expr);
-                    self.nested -= 1;
+                Expr::Lambda(lambda) => {
+                    let params: HashSet<String> = lambda
+                        .parameters
+                        .iter()
+                        .flat_map(|p| p.iter().map(|p| p.name().to_string()))
+                        .collect();
+                    let mut loads = HashSet::new();
+                    let mut nested = HashSet::new();
+                    Scan {
+                        loads: &mut loads,
+                        nested: &mut nested,
+                    }
+                    .visit_expr(&lambda.body);
+                    self.nested.extend(
+                        loads
+                            .into_iter()
+                            .chain(nested)
+                            .filter(|n| !params.contains(n)),
+                    );
                 }
-                Expr::Name(name) if self.nested > 0 => {
-                    self.out.insert(name.id.to_string());
+                Expr::Name(name) if name.ctx.is_load() => {
+                    self.loads.insert(name.id.to_string());
+                }
+                Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
+                    // The comprehension's own targets are local to it.
+                    let generators = match expr {
+                        Expr::ListComp(c) => &c.generators,
+                        Expr::SetComp(c) => &c.generators,
+                        Expr::DictComp(c) => &c.generators,
+                        Expr::Generator(c) => &c.generators,
+                        _ => return,
+                    };
+                    let bound: HashSet<String> = generators
+                        .iter()
+                        .flat_map(|g| target_names(&g.target))
+                        .collect();
+                    let mut loads = HashSet::new();
+                    Scan {
+                        loads: &mut loads,
+                        nested: &mut *self.nested,
+                    }
+                    .walk(expr);
+                    self.loads
+                        .extend(loads.into_iter().filter(|n| !bound.contains(n)));
                 }
                 _ => visitor::walk_expr(self, expr),
             })
         }
     }
-    let mut collect = Collect { out, nested: 0 };
+
+    impl Scan<'_> {
+        fn walk(&mut self, expr: &Expr) {
+            visitor::walk_expr(self, expr);
+        }
+    }
+
+    /// The free variables of a function with these parameters and body.
+    fn function_free_names(params: &[String], body: &[Stmt]) -> HashSet<String> {
+        let mut locals: HashSet<String> = params.iter().cloned().collect();
+        let mut globals = HashSet::new();
+        let mut nonlocals = HashSet::new();
+        collect_locals(body, &mut locals, &mut globals, &mut nonlocals);
+        let mut loads = HashSet::new();
+        let mut nested = HashSet::new();
+        let mut scan = Scan {
+            loads: &mut loads,
+            nested: &mut nested,
+        };
+        for stmt in body {
+            scan.visit_stmt(stmt);
+        }
+        loads
+            .into_iter()
+            .chain(nested)
+            .filter(|name| !locals.contains(name) || nonlocals.contains(name))
+            .filter(|name| !globals.contains(name))
+            .chain(nonlocals.iter().cloned())
+            .collect()
+    }
+
+    let mut loads = HashSet::new();
+    let mut scan = Scan {
+        loads: &mut loads,
+        nested: out,
+    };
     for stmt in body {
-        collect.visit_stmt(stmt);
+        scan.visit_stmt(stmt);
     }
 }
 
