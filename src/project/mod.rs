@@ -110,6 +110,10 @@ pub struct Project {
     pub bases: Vec<Vec<ClassId>>,
     /// Direct subclasses of each class.
     pub subclasses: Vec<Vec<ClassId>>,
+    /// Each class's method resolution order (project classes only).
+    mros: Vec<Vec<ClassId>>,
+    /// Each class's subclasses, transitively.
+    descendant_lists: Vec<Vec<ClassId>>,
     pub edges: Vec<Vec<Edge>>,
     pub roots: Vec<Root>,
     /// (entry, kind, site) of every root, so each is added once.
@@ -143,6 +147,8 @@ impl Project {
             class_by_name: HashMap::new(),
             bases: Vec::new(),
             subclasses: Vec::new(),
+            mros: Vec::new(),
+            descendant_lists: Vec::new(),
             edges: Vec::new(),
             roots: Vec::new(),
             root_keys: HashSet::new(),
@@ -205,11 +211,26 @@ impl Project {
             }
             self.bases[id as usize] = bases;
         }
+        self.mros = (0..self.classes.len() as ClassId)
+            .map(|c| self.compute_mro(c))
+            .collect();
+        self.descendant_lists = (0..self.classes.len() as ClassId)
+            .map(|c| self.compute_descendants(c))
+            .collect();
         self.contexts = vec![Context::default(); self.functions.len()];
     }
 
     /// The classes in `class`'s method resolution order (depth-first, left to right, no repeats).
     pub fn mro(&self, class: ClassId) -> Vec<ClassId> {
+        self.mros[class as usize].clone()
+    }
+
+    /// Every class deriving from `class`, transitively.
+    pub fn descendants(&self, class: ClassId) -> Vec<ClassId> {
+        self.descendant_lists[class as usize].clone()
+    }
+
+    fn compute_mro(&self, class: ClassId) -> Vec<ClassId> {
         let mut out = Vec::new();
         let mut stack = vec![class];
         while let Some(c) = stack.pop() {
@@ -224,8 +245,7 @@ impl Project {
         out
     }
 
-    /// Every class deriving from `class`, transitively.
-    pub fn descendants(&self, class: ClassId) -> Vec<ClassId> {
+    fn compute_descendants(&self, class: ClassId) -> Vec<ClassId> {
         let mut out = Vec::new();
         let mut stack = self.subclasses[class as usize].clone();
         while let Some(c) = stack.pop() {
@@ -478,6 +498,14 @@ impl Project {
             }
         }
         // Thread and Process subclasses: `run` is a root; many when constructed in a loop.
+        let constructed_in_loops: HashSet<String> = (0..self.functions.len() as FuncId)
+            .flat_map(|f| self.function(f).calls.iter())
+            .filter(|call| call.in_loop)
+            .filter_map(|call| match &call.callee {
+                Callee::Name { name } => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
         for c in 0..self.classes.len() as ClassId {
             let is_thread = self.derives_from(c, &["threading.Thread", "threading.Timer"]);
             let is_process = self.derives_from(c, &["multiprocessing.Process"]);
@@ -487,13 +515,7 @@ impl Project {
             let Some(run) = self.own_method(c, "run") else {
                 continue;
             };
-            let qualname = self.class(c).qualname.clone();
-            let many = (0..self.functions.len() as FuncId).any(|f| {
-                self.function(f).calls.iter().any(|call| {
-                    call.in_loop
-                        && matches!(&call.callee, Callee::Name { name } if *name == qualname)
-                })
-            });
+            let many = constructed_in_loops.contains(self.class(c).qualname.as_str());
             let site = Some(Span::new(self.class_file(c), self.class(c).range));
             self.add_root(Root {
                 kind: RootKind::ThreadRun,
