@@ -51,6 +51,9 @@ pub struct Root {
     pub site: Option<Span>,
     /// Runs in another process (kept apart: processes share no memory with threads).
     pub process: bool,
+    /// Roots with the same group are one thread of control: the methods of a class that runs a
+    /// background thread are called by its user, one call at a time, beside that thread.
+    pub group: RootId,
 }
 
 impl Root {
@@ -447,13 +450,20 @@ impl Project {
         Span::new(self.file_of(id), range)
     }
 
-    fn add_root(&mut self, root: Root) {
+    /// Adds `root` unless it is there already; returns its id. A `group` of `RootId::MAX` puts
+    /// the root in a group of its own.
+    fn add_root(&mut self, mut root: Root) -> RootId {
+        let id = self.roots.len() as RootId;
         if self
             .root_keys
             .insert((root.entry, root.kind.clone(), root.site))
         {
+            if root.group == RootId::MAX {
+                root.group = id;
+            }
             self.roots.push(root);
         }
+        id
     }
 
     fn find_roots(&mut self, declared: &[String]) {
@@ -493,6 +503,7 @@ impl Project {
                         many: spawn.many,
                         site,
                         process: spawn.kind.is_process(),
+                        group: RootId::MAX,
                     });
                 }
             }
@@ -523,14 +534,18 @@ impl Project {
                 many,
                 site,
                 process: is_process && !is_thread,
+                group: RootId::MAX,
             });
         }
         // Intent: classes that guard their state with a lock or run their own thread.
         let explicit_entries: HashSet<FuncId> = self.roots.iter().map(|r| r.entry).collect();
         for c in 0..self.classes.len() as ClassId {
-            let Some((owner, evidence)) = self.intent_of(c) else {
+            let Some((owner, evidence, locked)) = self.intent_of(c) else {
                 continue;
             };
+            // A class that locks is used from many threads at once; one that only runs a
+            // background thread is used by one caller beside that thread: one group, not many.
+            let mut group = RootId::MAX;
             let site = Some(Span::new(self.class_file(owner), self.class(owner).range));
             let mut methods: Vec<(String, FuncId)> = Vec::new();
             for k in self.mro(c) {
@@ -557,16 +572,20 @@ impl Project {
                 {
                     continue;
                 }
-                self.add_root(Root {
+                let id = self.add_root(Root {
                     kind: RootKind::ClassIntent {
                         class: owner,
                         evidence: evidence.clone(),
                     },
                     entry,
-                    many: true,
+                    many: locked,
                     site,
                     process: false,
+                    group,
                 });
+                if !locked && group == RootId::MAX {
+                    group = id;
+                }
             }
         }
         // Intent: modules with a module-level lock.
@@ -606,6 +625,7 @@ impl Project {
                     many: true,
                     site: Some(Span::new(file, range)),
                     process: false,
+                    group: RootId::MAX,
                 });
             }
         }
@@ -625,6 +645,7 @@ impl Project {
                     many: true,
                     site,
                     process: false,
+                    group: RootId::MAX,
                 });
             }
         }
@@ -654,15 +675,16 @@ impl Project {
 
     /// Why class `c` is meant to be used from several threads, and which class says so: it (or a
     /// base) holds a thread lock, takes a lock in a method, or starts a thread of its own.
-    pub fn intent_of(&self, c: ClassId) -> Option<(ClassId, String)> {
+    /// The flag says whether the evidence is a lock (rather than a thread of its own).
+    pub fn intent_of(&self, c: ClassId) -> Option<(ClassId, String, bool)> {
         for k in self.mro(c) {
             let class = self.class(k);
             let short = class.qualname.rsplit('.').next().unwrap_or(&class.qualname);
             if let Some(lock) = class.lock_attrs.first() {
-                return Some((k, format!("`{short}` holds the lock `{lock}`")));
+                return Some((k, format!("`{short}` holds the lock `{lock}`"), true));
             }
             if class.takes_lock {
-                return Some((k, format!("`{short}` takes a lock in its methods")));
+                return Some((k, format!("`{short}` takes a lock in its methods"), true));
             }
             let starts_thread = class.methods.iter().any(|(name, _)| {
                 self.own_method(k, name).is_some_and(|f| {
@@ -673,13 +695,14 @@ impl Project {
                 })
             });
             if starts_thread {
-                return Some((k, format!("`{short}` starts a thread of its own")));
+                return Some((k, format!("`{short}` starts a thread of its own"), false));
             }
         }
         None
     }
 
     fn propagate(&mut self) {
+        let groups: Vec<RootId> = self.roots.iter().map(|r| r.group).collect();
         let mut queue: VecDeque<FuncId> = VecDeque::new();
         let mut queued = vec![false; self.functions.len()];
         for (r, root) in self.roots.iter().enumerate() {
@@ -689,7 +712,7 @@ impl Project {
             let entry = root.entry as usize;
             let owned = self.function(root.entry).name == "__init__";
             let ctx = &mut self.contexts[entry];
-            let mut changed = merge_root(ctx, r as RootId, root.many);
+            let mut changed = merge_root(ctx, r as RootId, root.many, &groups);
             changed |= merge_lockset(ctx, &BTreeSet::new());
             changed |= merge_owned(ctx, owned);
             if changed && !queued[entry] {
@@ -712,7 +735,7 @@ impl Project {
                 let target = &mut self.contexts[g];
                 let mut changed = false;
                 for &r in &ctx.roots {
-                    changed |= merge_root(target, r, ctx.many);
+                    changed |= merge_root(target, r, ctx.many, &groups);
                 }
                 if ctx.many && !target.many {
                     target.many = true;
@@ -777,9 +800,16 @@ pub fn binds_instance(kind: crate::summary::AccessKind) -> bool {
     )
 }
 
-fn merge_root(ctx: &mut Context, root: RootId, many: bool) -> bool {
+/// Adds `root` to the context, one root per group (`groups[r]` is the group of root `r`), at most
+/// two: two distinct groups are all it takes to know two threads meet.
+fn merge_root(ctx: &mut Context, root: RootId, many: bool, groups: &[RootId]) -> bool {
     let mut changed = false;
-    if !ctx.roots.contains(&root) && ctx.roots.len() < 2 {
+    let group = groups.get(root as usize).copied().unwrap_or(root);
+    let represented = ctx
+        .roots
+        .iter()
+        .any(|&r| groups.get(r as usize).copied().unwrap_or(r) == group);
+    if !represented && ctx.roots.len() < 2 {
         ctx.roots.push(root);
         changed = true;
     }
@@ -880,11 +910,14 @@ mod tests {
             &[lock("b"), lock("c")].into_iter().collect()
         ));
         assert_eq!(ctx.lockset, Some([lock("b")].into_iter().collect()));
-        assert!(merge_root(&mut ctx, 1, false));
-        assert!(merge_root(&mut ctx, 2, false));
-        assert!(!merge_root(&mut ctx, 3, false));
-        assert!(merge_root(&mut ctx, 3, true));
-        assert_eq!(ctx.roots, vec![1, 2]);
+        // Roots 0 and 1 are one group; 2 and 3 are groups of their own.
+        let groups = [0, 0, 2, 3];
+        assert!(merge_root(&mut ctx, 0, false, &groups));
+        assert!(!merge_root(&mut ctx, 1, false, &groups));
+        assert!(merge_root(&mut ctx, 2, false, &groups));
+        assert!(!merge_root(&mut ctx, 3, false, &groups));
+        assert!(merge_root(&mut ctx, 3, true, &groups));
+        assert_eq!(ctx.roots, vec![0, 2]);
         assert!(ctx.many);
         assert!(merge_owned(&mut ctx, true));
         assert!(merge_owned(&mut ctx, false));

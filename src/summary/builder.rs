@@ -1665,16 +1665,23 @@ impl<'a> Builder<'a> {
     /// A condition: its accesses are checks (for SN202), and `if lock.acquire(...)` takes a lock.
     fn test(&mut self, test: &'a Expr) {
         // `if not lock.acquire(False): ...` holds the lock after the test too (where it goes on).
+        // `if ready and lock.acquire(blocking=False):` takes it too.
         let test_call = match test {
             Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => &*unary.operand,
             other => other,
         };
-        if let Expr::Call(call) = test_call {
-            if let Expr::Attribute(attribute) = &*call.func {
-                if attribute.attr.as_str() == "acquire" {
-                    if let Some(lock) = self.lock_of(&attribute.value) {
-                        self.frame_mut().held.push(lock);
-                        return;
+        let operands: Vec<&Expr> = match test_call {
+            Expr::BoolOp(node) if node.op == ast::BoolOp::And => node.values.iter().collect(),
+            other => vec![other],
+        };
+        for operand in operands {
+            if let Expr::Call(call) = operand {
+                if let Expr::Attribute(attribute) = &*call.func {
+                    if attribute.attr.as_str() == "acquire" {
+                        if let Some(lock) = self.lock_of(&attribute.value) {
+                            self.frame_mut().held.push(lock);
+                            return;
+                        }
                     }
                 }
             }
@@ -1705,6 +1712,20 @@ impl<'a> Builder<'a> {
                 } else {
                     visitor::walk_expr(self, expr);
                 }
+            }
+            // `@contextmanager def locked(self): with self._lock: yield` hands out that lock:
+            // `with self.locked():` holds `_lock`.
+            Expr::Yield(_) if !self.frame().held.is_empty() => {
+                if let Some(LockRef::At {
+                    loc: Loc::Attr { name, .. },
+                }) = self.frame().held.first().cloned()
+                {
+                    let summary = self.summary();
+                    if summary.returns_attr.is_none() {
+                        summary.returns_attr = Some(name);
+                    }
+                }
+                visitor::walk_expr(self, expr);
             }
             Expr::Lambda(lambda) => {
                 let qualname = lambda_qualname(&self.frame().qualname, lambda.range());

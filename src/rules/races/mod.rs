@@ -162,7 +162,8 @@ pub fn may_run_in_parallel(project: &Project, a: &SharedAccess, b: &SharedAccess
     if ca.many || cb.many || ca.roots.len() > 1 || cb.roots.len() > 1 {
         return true;
     }
-    ca.roots[0] != cb.roots[0]
+    let group = |r: u32| project.roots[r as usize].group;
+    group(ca.roots[0]) != group(cb.roots[0])
 }
 
 /// How the threads that run `function` are started, for messages, and where (related spans).
