@@ -538,7 +538,16 @@ impl Project {
             });
         }
         // Intent: classes that guard their state with a lock or run their own thread.
-        let explicit_entries: HashSet<FuncId> = self.roots.iter().map(|r| r.entry).collect();
+        let mut explicit_entries: HashSet<FuncId> = self.roots.iter().map(|r| r.entry).collect();
+        // Helpers the project calls with a lock held are meant to run under it: their callers,
+        // not their callers' users, are the entry points.
+        explicit_entries.extend(
+            self.edges
+                .iter()
+                .flatten()
+                .filter(|edge| !edge.held.is_empty())
+                .map(|edge| edge.callee),
+        );
         for c in 0..self.classes.len() as ClassId {
             let Some((owner, evidence, locked)) = self.intent_of(c) else {
                 continue;
@@ -613,6 +622,7 @@ impl Project {
                         .get(&f.qualname)
                         .map(|&id| (id, f.range))
                 })
+                .filter(|(id, _)| !explicit_entries.contains(id))
                 .collect();
             let module_name = module.module.clone();
             for (entry, range) in entries {

@@ -8,7 +8,7 @@
 //! A lock only excludes code that takes it. The guarded writes show the state needs the lock; the
 //! unguarded one can interleave with them and corrupt the state, whatever the others hold.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::{confidence, describe_threads, flow, may_run_in_parallel, SharedAccess};
 use crate::diagnostic::{Diagnostic, Related};
@@ -53,10 +53,27 @@ pub fn check(
         {
             continue;
         }
-        let guards: BTreeSet<&Loc> = protected.iter().flat_map(|p| p.lockset.iter()).collect();
-        if write.lockset.iter().any(|l| guards.contains(l)) {
+        // The guard is the lock most of the guarded changes hold. A change under another lock
+        // is the odd one out only when that lock guards fewer of them (a tie proves nothing).
+        let mut uses: BTreeMap<&Loc, usize> = BTreeMap::new();
+        for lock in protected.iter().flat_map(|p| p.lockset.iter()) {
+            *uses.entry(lock).or_default() += 1;
+        }
+        let best = uses.values().copied().max().unwrap_or(0);
+        let held_best = write
+            .lockset
+            .iter()
+            .map(|l| uses.get(l).copied().unwrap_or(0) + 1)
+            .max()
+            .unwrap_or(0);
+        if held_best >= best {
             continue;
         }
+        let guards: BTreeSet<&Loc> = uses
+            .iter()
+            .filter(|(_, &n)| n == best)
+            .map(|(l, _)| *l)
+            .collect();
         if !protected
             .iter()
             .any(|p| may_run_in_parallel(project, write, p))
