@@ -466,9 +466,26 @@ impl Project {
         id
     }
 
+    /// Whether module `m` is test code (`tests/…`, `test_*.py`, `*_test.py`, `conftest.py`). Tests
+    /// start threads to exercise code, one test at a time: they are not how the code runs.
+    fn is_test_module(&self, m: usize) -> bool {
+        self.modules[m].module.split('.').any(|part| {
+            part == "test"
+                || part == "tests"
+                || part == "testing"
+                || part == "conftest"
+                || part.starts_with("test_")
+                || part.ends_with("_test")
+                || part.ends_with("_tests")
+        })
+    }
+
     fn find_roots(&mut self, declared: &[String]) {
         // Explicit spawns.
         for id in 0..self.functions.len() as FuncId {
+            if self.is_test_module(self.functions[id as usize].0 as usize) {
+                continue;
+            }
             let spawns = self.function(id).spawns.clone();
             for spawn in spawns {
                 let site = Some(self.spawn_site(id, spawn.range));
@@ -518,6 +535,9 @@ impl Project {
             })
             .collect();
         for c in 0..self.classes.len() as ClassId {
+            if self.is_test_module(self.classes[c as usize].0 as usize) {
+                continue;
+            }
             let is_thread = self.derives_from(c, &["threading.Thread", "threading.Timer"]);
             let is_process = self.derives_from(c, &["multiprocessing.Process"]);
             if !(is_thread || is_process) {
@@ -526,7 +546,10 @@ impl Project {
             let Some(run) = self.own_method(c, "run") else {
                 continue;
             };
-            let many = constructed_in_loops.contains(self.class(c).qualname.as_str());
+            // Many when the class, or a subclass that inherits this `run`, is built in a loop.
+            let many = std::iter::once(c)
+                .chain(self.descendants(c))
+                .any(|k| constructed_in_loops.contains(self.class(k).qualname.as_str()));
             let site = Some(Span::new(self.class_file(c), self.class(c).range));
             self.add_root(Root {
                 kind: RootKind::ThreadRun,
@@ -549,6 +572,9 @@ impl Project {
                 .map(|edge| edge.callee),
         );
         for c in 0..self.classes.len() as ClassId {
+            if self.is_test_module(self.classes[c as usize].0 as usize) {
+                continue;
+            }
             let Some((owner, evidence, locked)) = self.intent_of(c) else {
                 continue;
             };
@@ -600,7 +626,7 @@ impl Project {
         // Intent: modules with a module-level lock.
         for m in 0..self.modules.len() {
             let module = &self.modules[m];
-            if module.lock_globals.is_empty() {
+            if module.lock_globals.is_empty() || self.is_test_module(m) {
                 continue;
             }
             let evidence = format!(
@@ -720,7 +746,10 @@ impl Project {
                 continue;
             }
             let entry = root.entry as usize;
-            let owned = self.function(root.entry).name == "__init__";
+            // A constructor runs on an object nobody else has yet; a thread's own `run` runs on
+            // its thread object, one thread per instance: `self`'s attributes are its own.
+            let owned =
+                self.function(root.entry).name == "__init__" || root.kind == RootKind::ThreadRun;
             let ctx = &mut self.contexts[entry];
             let mut changed = merge_root(ctx, r as RootId, root.many, &groups);
             changed |= merge_lockset(ctx, &BTreeSet::new());

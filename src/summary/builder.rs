@@ -196,6 +196,8 @@ struct Frame {
     in_test: usize,
     /// `d.items()` calls that are the argument of `list(...)` and friends: copied, not iterated.
     snapshots: HashSet<TextRange>,
+    /// Locals assigned the future an executor's `submit` returned.
+    submitted: HashSet<String>,
     /// The qualname of this function, for naming nested functions and cells.
     qualname: String,
 }
@@ -296,6 +298,7 @@ impl<'a> Builder<'a> {
             checks: Vec::new(),
             in_test: 0,
             snapshots: HashSet::new(),
+            submitted: HashSet::new(),
             qualname,
         });
         self.body(body);
@@ -734,6 +737,18 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Whether `expr` is a future returned by an executor's `submit`: the call itself, or a
+    /// local assigned from one.
+    fn is_submitted_future(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Call(call) => {
+                matches!(&*call.func, Expr::Attribute(a) if a.attr.as_str() == "submit")
+            }
+            Expr::Name(name) => self.frame().submitted.contains(name.id.as_str()),
+            _ => false,
+        }
+    }
+
     /// The class of the object `expr` evaluates to, as far as local reasoning knows.
     fn type_of(&self, expr: &Expr) -> Option<String> {
         let frame = self.frame();
@@ -845,14 +860,21 @@ impl<'a> Builder<'a> {
                 ("run_in_executor", _) => {
                     spawn(self, SpawnKind::RunInExecutor, args.args.get(1), true)
                 }
-                ("add_done_callback", _) => {
+                // Only a `concurrent.futures` future runs its callbacks on a worker thread (an
+                // asyncio one runs them on its loop): the future must come from `submit`.
+                ("add_done_callback", _) if self.is_submitted_future(&attribute.value) => {
                     spawn(self, SpawnKind::DoneCallback, args.args.first(), in_loop)
                 }
                 _ => {}
             }
             // Container effects: `d.append(x)`, `d.items()`.
             if let Some((loc, via_self)) = self.container(&attribute.value) {
-                if MUTATING_METHODS.contains(&method) {
+                if method == "setdefault" {
+                    // Insert-if-absent in one step: it completes no check-then-act.
+                    let checks = std::mem::take(&mut self.frame_mut().checks);
+                    self.record(loc, AccessKind::Mutate, range, via_self);
+                    self.frame_mut().checks = checks;
+                } else if MUTATING_METHODS.contains(&method) {
                     self.record(loc, AccessKind::Mutate, range, via_self);
                     if ATOMIC_METHODS.contains(&method) {
                         if let Some(access) = self.summary().accesses.last_mut() {
@@ -1521,6 +1543,11 @@ impl<'a> Builder<'a> {
                 }
             }
             Stmt::Assign(assign) => {
+                if let ([Expr::Name(target)], true) =
+                    (&*assign.targets, self.is_submitted_future(&assign.value))
+                {
+                    self.frame_mut().submitted.insert(target.id.to_string());
+                }
                 self.visit_expr(&assign.value);
                 for target in &assign.targets {
                     self.target(target, Some(&assign.value), false, assign.range());
@@ -1765,6 +1792,7 @@ impl<'a> Builder<'a> {
                     checks: Vec::new(),
                     in_test: 0,
                     snapshots: HashSet::new(),
+                    submitted: HashSet::new(),
                     qualname,
                 });
                 self.visit_expr(&lambda.body);
