@@ -51,6 +51,9 @@ pub struct Root {
     pub site: Option<Span>,
     /// Runs in another process (kept apart: processes share no memory with threads).
     pub process: bool,
+    /// The thread works on an object of its own (`Thread(target=obj.run)`, a thread's `run`):
+    /// that object's instance attributes are not shared with other roots of the same code.
+    pub owns_receiver: bool,
     /// Roots with the same group are one thread of control: the methods of a class that runs a
     /// background thread are called by its user, one call at a time, beside that thread.
     pub group: RootId,
@@ -521,6 +524,7 @@ impl Project {
                         site,
                         process: spawn.kind.is_process(),
                         group: RootId::MAX,
+                        owns_receiver: spawn.on_other_object,
                     });
                 }
             }
@@ -558,6 +562,7 @@ impl Project {
                 site,
                 process: is_process && !is_thread,
                 group: RootId::MAX,
+                owns_receiver: false,
             });
         }
         // Intent: classes that guard their state with a lock or run their own thread.
@@ -617,6 +622,7 @@ impl Project {
                     site,
                     process: false,
                     group,
+                    owns_receiver: false,
                 });
                 if !locked && group == RootId::MAX {
                     group = id;
@@ -662,6 +668,7 @@ impl Project {
                     site: Some(Span::new(file, range)),
                     process: false,
                     group: RootId::MAX,
+                    owns_receiver: false,
                 });
             }
         }
@@ -682,6 +689,7 @@ impl Project {
                     site,
                     process: false,
                     group: RootId::MAX,
+                    owns_receiver: false,
                 });
             }
         }
@@ -748,8 +756,9 @@ impl Project {
             let entry = root.entry as usize;
             // A constructor runs on an object nobody else has yet; a thread's own `run` runs on
             // its thread object, one thread per instance: `self`'s attributes are its own.
-            let owned =
-                self.function(root.entry).name == "__init__" || root.kind == RootKind::ThreadRun;
+            let owned = self.function(root.entry).name == "__init__"
+                || root.kind == RootKind::ThreadRun
+                || root.owns_receiver;
             let ctx = &mut self.contexts[entry];
             let mut changed = merge_root(ctx, r as RootId, root.many, &groups);
             changed |= merge_lockset(ctx, &BTreeSet::new());

@@ -778,11 +778,17 @@ impl<'a> Builder<'a> {
         let spawn = |builder: &mut Self, kind: SpawnKind, target: Option<&Expr>, many: bool| {
             if let Some(target) = target {
                 let callee = builder.callee_of(target);
+                let on_other_object = matches!(
+                    (target, &callee),
+                    (Expr::Attribute(attribute), Callee::Method { .. })
+                        if !matches!(&*attribute.value, Expr::Name(n) if matches!(n.id.as_str(), "self" | "cls"))
+                );
                 if callee != Callee::Unknown {
                     builder.summary().spawns.push(Spawn {
                         kind,
                         target: callee,
                         many,
+                        on_other_object,
                         range,
                     });
                 }
@@ -960,6 +966,7 @@ impl<'a> Builder<'a> {
                                     is_virtual: false,
                                 },
                                 many: true,
+                                on_other_object: false,
                                 range,
                             });
                         }

@@ -213,6 +213,9 @@ pub struct Spawn {
     pub target: Callee,
     /// Started many times (a loop, a comprehension, a pool, a server), so it races with itself.
     pub many: bool,
+    /// The target is a method of another object (`Thread(target=reactor.run)`), not of `self`:
+    /// the thread works on that object's state.
+    pub on_other_object: bool,
     #[serde(skip)]
     pub range: TextRange,
 }
