@@ -194,10 +194,14 @@ pub fn inputs(
         .cloned()
         .collect();
     if file_paths.len() != paths.len() {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
+        let (text, unreadable) = match pipeline::decode_source(bytes) {
+            Ok(text) => (text, None),
+            Err(reason) => (String::new(), Some(reason)),
+        };
         let path = stdin_filename
             .cloned()
             .unwrap_or_else(|| PathBuf::from("-"));
@@ -209,6 +213,7 @@ pub fn inputs(
                 is_package,
             },
             text,
+            unreadable,
         });
     }
     if !file_paths.is_empty() {

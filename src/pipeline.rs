@@ -37,7 +37,12 @@ pub enum Input {
     /// A discovered file, read from disk.
     File(DiscoveredFile),
     /// Source given on standard input, under the name `--stdin-filename` gave (or `-`).
-    Stdin { file: DiscoveredFile, text: String },
+    Stdin {
+        file: DiscoveredFile,
+        text: String,
+        /// Why the input cannot be analyzed (it is not UTF-8): reported as SN002, as for a file.
+        unreadable: Option<String>,
+    },
 }
 
 impl Input {
@@ -226,6 +231,10 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &Settings) -> FileOutco
         Input::File(_) => display_name(&file.path),
     };
     let text: Result<Arc<str>, String> = match input {
+        Input::Stdin {
+            unreadable: Some(reason),
+            ..
+        } => Err(reason.clone()),
         Input::Stdin { text, .. } => Ok(Arc::from(text.as_str())),
         Input::File(file) => read_source(&file.path),
     };
@@ -301,7 +310,12 @@ fn needs_summary(rules: RuleSet) -> bool {
 /// Reads a file as UTF-8 (a leading BOM is kept: the parser and locations handle it).
 pub fn read_source(path: &Path) -> Result<Arc<str>, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map(Arc::from).map_err(|e| {
+    decode_source(bytes).map(Arc::from)
+}
+
+/// Source bytes as UTF-8 text, or why they are not.
+pub fn decode_source(bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|e| {
         format!(
             "not valid UTF-8 (first bad byte at offset {})",
             e.utf8_error().valid_up_to()
