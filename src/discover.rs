@@ -2,7 +2,9 @@
 //!
 //! Walks the given paths with `ignore` (so `.gitignore` is respected and hidden directories are
 //! skipped), drops the configured excludes, keeps `.py` files, and always keeps a file named
-//! explicitly on the command line. The result is sorted, so everything downstream is deterministic.
+//! explicitly on the command line. Symlinks named `*.py` are kept (a dangling one becomes an SN002
+//! finding, as does a directory that cannot be read); symlinked directories are not followed.
+//! The result is sorted, so everything downstream is deterministic.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

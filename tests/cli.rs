@@ -468,9 +468,13 @@ fn a_file_named_on_the_command_line_is_always_checked() {
             "script SN001",
         ])
     );
-    // A directory named explicitly is walked even if its name is excluded by default.
+    // A directory named explicitly is walked even if its name is excluded by default or hidden;
+    // hidden directories below it are still skipped.
     let (_, findings, _) = project.check(&["build"]);
     assert_eq!(findings, strings(&["build/generated.py SN001"]));
+    project.write(".hidden/.inner/deeper.py", BROKEN);
+    let (_, findings, _) = project.check(&[".hidden"]);
+    assert_eq!(findings, strings(&[".hidden/secret.py SN001"]));
 }
 
 #[test]
