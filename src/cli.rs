@@ -181,10 +181,11 @@ pub fn inputs(
         ..overrides
     };
     let settings = Settings::resolve(&overrides).map_err(|e| e.to_string())?;
-    let paths: Vec<PathBuf> = if paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        paths.to_vec()
+    // Like ruff: `--stdin-filename` without paths reads standard input too.
+    let paths: Vec<PathBuf> = match (paths.is_empty(), stdin_filename) {
+        (false, _) => paths.to_vec(),
+        (true, Some(_)) => vec![PathBuf::from("-")],
+        (true, None) => vec![PathBuf::from(".")],
     };
     let mut inputs = Vec::new();
     let file_paths: Vec<PathBuf> = paths
@@ -193,10 +194,14 @@ pub fn inputs(
         .cloned()
         .collect();
     if file_paths.len() != paths.len() {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
+        let (text, unreadable) = match pipeline::decode_source(bytes) {
+            Ok(text) => (text, None),
+            Err(reason) => (String::new(), Some(reason)),
+        };
         let path = stdin_filename
             .cloned()
             .unwrap_or_else(|| PathBuf::from("-"));
@@ -208,6 +213,7 @@ pub fn inputs(
                 is_package,
             },
             text,
+            unreadable,
         });
     }
     if !file_paths.is_empty() {
@@ -236,13 +242,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
-        }
-    };
+    let color = use_color(
+        args.color,
+        std::env::var_os("NO_COLOR").as_deref(),
+        io::stdout().is_terminal(),
+    );
     let written = if args.statistics {
         report::write_statistics(&result.diagnostics, &mut out)
     } else {
@@ -291,6 +295,16 @@ fn ignore_broken_pipe(written: io::Result<()>) -> Result<(), String> {
     }
 }
 
+/// Whether to color the report: `--color always|never` decide; `auto` colors a terminal unless
+/// `NO_COLOR` is set to a non-empty value (<https://no-color.org>).
+fn use_color(choice: ColorChoice, no_color: Option<&std::ffi::OsStr>, terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && no_color.is_none_or(|v| v.is_empty()),
+    }
+}
+
 fn list_rules(format: ListFormat) -> io::Result<()> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
@@ -326,4 +340,20 @@ fn list_rules(format: ListFormat) -> io::Result<()> {
         }
     }
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn color_follows_the_flag_then_no_color_then_the_terminal() {
+        assert!(use_color(ColorChoice::Always, Some(OsStr::new("1")), false));
+        assert!(!use_color(ColorChoice::Never, None, true));
+        assert!(use_color(ColorChoice::Auto, None, true));
+        assert!(use_color(ColorChoice::Auto, Some(OsStr::new("")), true));
+        assert!(!use_color(ColorChoice::Auto, Some(OsStr::new("1")), true));
+        assert!(!use_color(ColorChoice::Auto, None, false));
+    }
 }

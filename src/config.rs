@@ -25,8 +25,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// The options as written in a configuration file; every key is optional.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Default, Clone)]
 pub struct Options {
     /// Rules to enable (codes, prefixes, names, `ALL`); default all.
     pub select: Option<Vec<String>>,
@@ -46,6 +45,141 @@ pub struct Options {
     pub src: Option<Vec<String>>,
     /// Functions and methods the user knows run on many threads: `pkg.views.*`, `pkg.mod:Class.method`.
     pub concurrent: Option<Vec<String>>,
+    /// Where each key was written (`path:line`, with the table for `pyproject.toml`), so that
+    /// errors found later, when the values are interpreted, still point at the line.
+    pub origins: BTreeMap<&'static str, String>,
+}
+
+/// Every key of the configuration, in the order the documentation lists them.
+pub const KEYS: &[&str] = &[
+    "select",
+    "extend-select",
+    "ignore",
+    "per-file-ignores",
+    "exclude",
+    "extend-exclude",
+    "target-version",
+    "src",
+    "concurrent",
+];
+
+/// What each key expects, for error messages.
+fn expected(key: &str) -> &'static str {
+    match key {
+        "select" | "extend-select" | "ignore" => {
+            "a list of rule codes, code prefixes or rule names, such as [\"SN1\", \"SN201\"]"
+        }
+        "per-file-ignores" => {
+            "a table from glob to a list of codes, such as { \"tests/*\" = [\"SN2\"] }"
+        }
+        "exclude" | "extend-exclude" => "a list of globs, such as [\"generated/*\"]",
+        "target-version" => "a string: one of \"py38\", \"py39\", … \"py314\"",
+        "src" => "a list of directories, such as [\"src\", \".\"]",
+        "concurrent" => {
+            "a list of function patterns, such as [\"pkg.views.*\", \"pkg.worker:Worker.handle\"]"
+        }
+        _ => "nothing: the key is unknown",
+    }
+}
+
+/// How a TOML value is described in an error: its type and, for short scalars, the value.
+fn describe(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) if s.chars().count() <= 40 => format!("the string {s:?}"),
+        toml::Value::String(_) => "a string".to_string(),
+        toml::Value::Integer(i) => format!("the integer {i}"),
+        toml::Value::Float(f) => format!("the number {f}"),
+        toml::Value::Boolean(b) => format!("`{b}`"),
+        toml::Value::Datetime(_) => "a date".to_string(),
+        toml::Value::Array(_) => "a list".to_string(),
+        toml::Value::Table(_) => "a table".to_string(),
+    }
+}
+
+fn string_list(value: &toml::Value) -> Result<Vec<String>, String> {
+    let toml::Value::Array(items) = value else {
+        return Err(describe(value));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| match item {
+            toml::Value::String(s) => Ok(s.clone()),
+            other => Err(format!(
+                "a list whose item {} is {}",
+                i + 1,
+                describe(other)
+            )),
+        })
+        .collect()
+}
+
+impl Options {
+    /// Reads the options from the entries of a configuration table. `origin` names the file (and
+    /// table); `text` is the file's text, to turn spans into line numbers.
+    fn from_entries(
+        entries: BTreeMap<String, toml::Spanned<toml::Value>>,
+        origin: &str,
+        table: &str,
+        text: &str,
+    ) -> Result<Self, ConfigError> {
+        let mut entries: Vec<(String, toml::Spanned<toml::Value>)> = entries.into_iter().collect();
+        entries.sort_by_key(|(_, value)| value.span().start);
+        let mut options = Options::default();
+        for (key, value) in entries {
+            let line = text[..value.span().start.min(text.len())]
+                .bytes()
+                .filter(|&b| b == b'\n')
+                .count()
+                + 1;
+            let Some(&known) = KEYS.iter().find(|k| **k == key) else {
+                return Err(ConfigError(format!(
+                    "{origin}:{line}: unknown key `{key}`{table}; expected one of `{}`",
+                    KEYS.join("`, `")
+                )));
+            };
+            let value = value.into_inner();
+            let bad = |got: String| {
+                ConfigError(format!(
+                    "{origin}:{line}: `{known}` must be {}, not {got}",
+                    expected(known)
+                ))
+            };
+            match known {
+                "select" => options.select = Some(string_list(&value).map_err(bad)?),
+                "extend-select" => options.extend_select = Some(string_list(&value).map_err(bad)?),
+                "ignore" => options.ignore = Some(string_list(&value).map_err(bad)?),
+                "exclude" => options.exclude = Some(string_list(&value).map_err(bad)?),
+                "extend-exclude" => {
+                    options.extend_exclude = Some(string_list(&value).map_err(bad)?);
+                }
+                "src" => options.src = Some(string_list(&value).map_err(bad)?),
+                "concurrent" => options.concurrent = Some(string_list(&value).map_err(bad)?),
+                "target-version" => match value {
+                    toml::Value::String(version) => options.target_version = Some(version),
+                    other => return Err(bad(describe(&other))),
+                },
+                "per-file-ignores" => {
+                    let toml::Value::Table(table) = &value else {
+                        return Err(bad(describe(&value)));
+                    };
+                    let mut map = BTreeMap::new();
+                    for (glob, codes) in table {
+                        let codes = string_list(codes).map_err(|got| {
+                            ConfigError(format!(
+                                "{origin}:{line}: `per-file-ignores` entry {glob:?} must be a list of codes, such as [\"SN2\"], not {got}"
+                            ))
+                        })?;
+                        map.insert(glob.clone(), codes);
+                    }
+                    options.per_file_ignores = Some(map);
+                }
+                _ => unreachable!("every key in KEYS is handled"),
+            }
+            options.origins.insert(known, format!("{origin}:{line}"));
+        }
+        Ok(options)
+    }
 }
 
 #[derive(Deserialize)]
@@ -55,7 +189,7 @@ struct Pyproject {
 
 #[derive(Deserialize)]
 struct PyprojectTool {
-    snarl: Option<toml::Value>,
+    snarl: Option<BTreeMap<String, toml::Spanned<toml::Value>>>,
 }
 
 /// What the command line says about settings; it wins over the configuration file.
@@ -142,7 +276,10 @@ impl Settings {
             .as_deref()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "command line".to_string());
-        let in_file = |key: &str, e: String| ConfigError(format!("{origin}: `{key}`: {e}"));
+        let in_file = |key: &str, e: String| {
+            let origin = options.origins.get(key).unwrap_or(&origin);
+            ConfigError(format!("{origin}: `{key}`: {e}"))
+        };
         let on_cli = |flag: &str, e: String| ConfigError(format!("{flag}: {e}"));
 
         let selectors = |items: &[String], err: &dyn Fn(String) -> ConfigError| {
@@ -151,41 +288,30 @@ impl Settings {
                 .map(|s| s.parse::<RuleSelector>().map_err(err))
                 .collect::<Result<Vec<_>, _>>()
         };
-        let select = match &overrides.select {
-            Some(cli) => selectors(cli, &|e| on_cli("--select", e))?,
-            None => match &options.select {
-                Some(items) => selectors(items, &|e| in_file("select", e))?,
-                None => vec![RuleSelector::All],
-            },
+        // Two layers, the file's then the command line's, each applied like ruff applies one:
+        // a `select` starts the set afresh, `extend-select` adds, `ignore` removes what no more
+        // specific selector of the same layer enables. So `--select SN001` overrides a
+        // configured `ignore = ["SN0"]`, and `--extend-select` re-enables what the file ignored.
+        let file_select = match &options.select {
+            Some(items) => selectors(items, &|e| in_file("select", e))?,
+            None => vec![RuleSelector::All],
         };
-        let mut extend = selectors(options.extend_select.as_deref().unwrap_or_default(), &|e| {
+        let file_extend = selectors(options.extend_select.as_deref().unwrap_or_default(), &|e| {
             in_file("extend-select", e)
         })?;
-        extend.extend(selectors(&overrides.extend_select, &|e| {
-            on_cli("--extend-select", e)
-        })?);
-        let mut ignore = selectors(options.ignore.as_deref().unwrap_or_default(), &|e| {
+        let file_ignore = selectors(options.ignore.as_deref().unwrap_or_default(), &|e| {
             in_file("ignore", e)
         })?;
-        ignore.extend(selectors(&overrides.ignore, &|e| on_cli("--ignore", e))?);
-
+        let cli_select = overrides
+            .select
+            .as_deref()
+            .map(|items| selectors(items, &|e| on_cli("--select", e)))
+            .transpose()?;
+        let cli_extend = selectors(&overrides.extend_select, &|e| on_cli("--extend-select", e))?;
+        let cli_ignore = selectors(&overrides.ignore, &|e| on_cli("--ignore", e))?;
         let mut rules = RuleSet::empty();
-        for selector in select.iter().chain(&extend) {
-            for rule in selector.rules() {
-                rules.insert(rule);
-            }
-        }
-        for selector in &ignore {
-            for rule in selector.rules() {
-                // A rule selected by a more specific selector than the ignore stays on.
-                let kept = select.iter().chain(&extend).any(|s| {
-                    s.specificity() > selector.specificity() && s.rules().any(|r| r == rule)
-                });
-                if !kept {
-                    rules.remove(rule);
-                }
-            }
-        }
+        apply_selection(&mut rules, Some(&file_select), &file_extend, &file_ignore);
+        apply_selection(&mut rules, cli_select.as_deref(), &cli_extend, &cli_ignore);
 
         let mut per_file_ignores = Vec::new();
         for (pattern, codes) in options.per_file_ignores.iter().flatten() {
@@ -283,6 +409,35 @@ impl Settings {
     }
 }
 
+/// Applies one layer of rule selection to `rules`.
+fn apply_selection(
+    rules: &mut RuleSet,
+    select: Option<&[RuleSelector]>,
+    extend: &[RuleSelector],
+    ignore: &[RuleSelector],
+) {
+    if select.is_some() {
+        *rules = RuleSet::empty();
+    }
+    let enabling: Vec<&RuleSelector> = select.unwrap_or_default().iter().chain(extend).collect();
+    for selector in &enabling {
+        for rule in selector.rules() {
+            rules.insert(rule);
+        }
+    }
+    for selector in ignore {
+        for rule in selector.rules() {
+            // A rule enabled by a more specific selector than the ignore stays on.
+            let kept = enabling
+                .iter()
+                .any(|s| s.specificity() > selector.specificity() && s.rules().any(|r| r == rule));
+            if !kept {
+                rules.remove(rule);
+            }
+        }
+    }
+}
+
 /// `pattern` as a glob over absolute paths (anchored at `root`) and as a glob over base names.
 fn glob_pair(root: &Path, pattern: &str) -> Result<(Glob, Glob), String> {
     let anchored = normalize(&root.join(pattern.trim_start_matches("./")));
@@ -354,24 +509,21 @@ fn validate_concurrent_pattern(pattern: &str) -> Result<(), String> {
 pub fn load_file(path: &Path) -> Result<Option<Options>, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))?;
+    let origin = path.display().to_string();
+    let located =
+        |e: toml::de::Error| ConfigError(format!("{origin}: {}", e.to_string().trim_end()));
     let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
-    let located = |e: toml::de::Error| {
-        ConfigError(format!("{}: {}", path.display(), e.to_string().trim_end()))
-    };
     if is_pyproject {
         let pyproject: Pyproject = toml::from_str(&text).map_err(located)?;
         match pyproject.tool.and_then(|tool| tool.snarl) {
-            Some(table) => Options::deserialize(table).map(Some).map_err(|e| {
-                ConfigError(format!(
-                    "{}: [tool.snarl]: {}",
-                    path.display(),
-                    e.to_string().trim_end()
-                ))
-            }),
+            Some(entries) => {
+                Options::from_entries(entries, &origin, " in [tool.snarl]", &text).map(Some)
+            }
             None => Ok(None),
         }
     } else {
-        toml::from_str(&text).map(Some).map_err(located)
+        let entries = toml::from_str(&text).map_err(located)?;
+        Options::from_entries(entries, &origin, "", &text).map(Some)
     }
 }
 

@@ -152,7 +152,7 @@ fn parse(args: DebugArgs) -> Result<ExitCode, String> {
                 Ok(text) => {
                     let parsed = crate::python::parse_module(&text, settings.target_version);
                     let errors = parsed.syntax_errors.len();
-                    parsed.dispose();
+                    pipeline::drop_ast(parsed);
                     (text.len(), errors)
                 }
                 Err(_) => (0, 0),

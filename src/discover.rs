@@ -2,7 +2,9 @@
 //!
 //! Walks the given paths with `ignore` (so `.gitignore` is respected and hidden directories are
 //! skipped), drops the configured excludes, keeps `.py` files, and always keeps a file named
-//! explicitly on the command line. The result is sorted, so everything downstream is deterministic.
+//! explicitly on the command line. Symlinks named `*.py` are kept (a dangling one becomes an SN002
+//! finding, as does a directory that cannot be read); symlinked directories are not followed.
+//! The result is sorted, so everything downstream is deterministic.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -30,10 +32,12 @@ pub fn discover(
 ) -> Result<Vec<DiscoveredFile>, MissingPath> {
     let mut files = Vec::new();
     for path in paths {
-        if !path.exists() {
+        // A dangling symlink does not `exist()`, but it was named: it is reported as unreadable.
+        if std::fs::symlink_metadata(path).is_err() {
             return Err(MissingPath(path.clone()));
         }
-        if path.is_file() {
+        if !path.is_dir() {
+            // Named on the command line: checked whatever its name or the excludes say.
             files.push(path.clone());
             continue;
         }
@@ -45,15 +49,31 @@ pub fn discover(
             .require_git(false)
             .parents(true)
             .ignore(false)
+            .follow_links(false)
             .filter_entry({
                 let settings = settings.clone();
                 move |entry| entry.depth() == 0 || !settings.is_excluded(entry.path())
             })
             .build();
-        for entry in walker.flatten() {
-            let is_file = entry.file_type().is_some_and(|t| t.is_file());
-            if is_file && entry.path().extension().is_some_and(|ext| ext == "py") {
-                files.push(entry.into_path());
+        for entry in walker {
+            match entry {
+                Ok(entry) => {
+                    let is_python = entry.path().extension().is_some_and(|ext| ext == "py");
+                    // A symlink named `*.py` is checked through its target, and reported as
+                    // unreadable if the target is missing; a symlinked directory is not walked.
+                    let is_file = entry
+                        .file_type()
+                        .is_some_and(|t| t.is_file() || (t.is_symlink() && !entry.path().is_dir()));
+                    if is_python && is_file {
+                        files.push(entry.into_path());
+                    }
+                }
+                // A directory that cannot be read becomes a file that cannot be read: reading it
+                // fails with the same reason, and the report says so (SN002).
+                Err(error) => match unreadable_path(&error) {
+                    Some(path) => files.push(path),
+                    None => eprintln!("snarl: warning: {error}"),
+                },
             }
         }
     }
@@ -81,6 +101,17 @@ pub fn discover(
             }
         })
         .collect())
+}
+
+/// The path of a walk error that is an I/O error on a file or directory.
+fn unreadable_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, err } if err.io_error().is_some() => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            unreadable_path(err)
+        }
+        _ => None,
+    }
 }
 
 /// Computes module names from the package structure: the chain of directories holding an

@@ -10,9 +10,10 @@
 //!
 //! and the caller reports ([`crate::report`]).
 
+use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::Path;
+use std::sync::{Arc, Once};
 
 use rayon::prelude::*;
 
@@ -21,7 +22,9 @@ use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::discover::DiscoveredFile;
 use crate::project::Project;
-use crate::python::{self, TextRange, TextSize};
+use crate::python::ast::{self, Expr, Pattern, Stmt};
+use crate::python::visitor::transformer::{self, Transformer};
+use crate::python::{self, visitor, TextRange, TextSize, Visitor};
 use crate::rules::{races, Family, Rule, RuleSet};
 use crate::semantic::SemanticModel;
 use crate::source::{display_name, FileId, SourceFile, SourceFiles, Span};
@@ -34,7 +37,12 @@ pub enum Input {
     /// A discovered file, read from disk.
     File(DiscoveredFile),
     /// Source given on standard input, under the name `--stdin-filename` gave (or `-`).
-    Stdin { file: DiscoveredFile, text: String },
+    Stdin {
+        file: DiscoveredFile,
+        text: String,
+        /// Why the input cannot be analyzed (it is not UTF-8): reported as SN002, as for a file.
+        unreadable: Option<String>,
+    },
 }
 
 impl Input {
@@ -137,28 +145,70 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 
 /// The per-file phase, in parallel; the outcomes come back in input order.
 pub fn analyze_files(inputs: Vec<Input>, settings: &Settings) -> Vec<FileOutcome> {
-    inputs
-        .into_par_iter()
-        .enumerate()
-        .map(|(index, input)| {
-            let id = FileId(u32::try_from(index).expect("fewer than 2^32 files"));
-            analyze_file_guarded(id, input, settings)
-        })
-        .collect()
+    install_panic_hook();
+    // `rayon::scope` runs its closure on a worker of the pool: without it, rayon runs a
+    // one-element iterator (a single file, or standard input) on the calling thread, the main
+    // thread, whose stack is smaller than the pool's.
+    rayon::scope(|_| {
+        inputs
+            .into_par_iter()
+            .enumerate()
+            .map(|(index, input)| {
+                let id = FileId(u32::try_from(index).expect("fewer than 2^32 files"));
+                analyze_file_guarded(id, input, settings)
+            })
+            .collect()
+    })
+}
+
+thread_local! {
+    /// Set while this thread analyzes a file under `catch_unwind`: a panic then becomes an SN003
+    /// finding, so the panic hook records its message instead of printing it.
+    static CAPTURING_PANIC: Cell<bool> = const { Cell::new(false) };
+    /// The message and location of the last panic recorded on this thread.
+    static CAPTURED_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Installs (once per process) a panic hook that stays quiet about panics inside the per-file
+/// phase and hands every other panic to the hook that was there before.
+fn install_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if CAPTURING_PANIC.get() {
+                let message = info.payload_as_str().unwrap_or("unknown panic");
+                let message = match info.location() {
+                    Some(location) => format!("{message} (at {location})"),
+                    None => message.to_string(),
+                };
+                CAPTURED_PANIC.set(Some(message));
+            } else {
+                previous(info);
+            }
+        }));
+    });
 }
 
 /// [`analyze_file`], with a bug in snarl turned into a finding for that file rather than a crash.
 fn analyze_file_guarded(id: FileId, input: Input, settings: &Settings) -> FileOutcome {
     let path = input.file().path.clone();
-    match panic::catch_unwind(AssertUnwindSafe(|| analyze_file(id, &input, settings))) {
+    let name = match &input {
+        Input::Stdin { .. } => path.to_string_lossy().to_string(),
+        Input::File(_) => display_name(&path),
+    };
+    CAPTURING_PANIC.set(true);
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| analyze_file(id, &input, settings)));
+    CAPTURING_PANIC.set(false);
+    match outcome {
         Ok(outcome) => outcome,
         Err(payload) => {
-            let reason = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
+            let reason = CAPTURED_PANIC
+                .take()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
-            let source = SourceFile::new(id, path.clone(), display_name(&path), Arc::from(""));
+            let source = SourceFile::new(id, path, name, Arc::from(""));
             let diagnostic = Diagnostic::new(
                 Rule::InternalError,
                 Span::new(id, TextRange::empty(TextSize::new(0))),
@@ -175,6 +225,19 @@ fn analyze_file_guarded(id: FileId, input: Input, settings: &Settings) -> FileOu
     }
 }
 
+/// In debug builds, `SNARL_TEST_PANIC_ON=<file name>` makes the analysis of files with that name
+/// panic, so the tests can check that a bug in snarl becomes an SN003 finding and nothing more.
+#[cfg(debug_assertions)]
+fn panic_if_asked_to(path: &Path) {
+    static TRIGGER: std::sync::OnceLock<Option<std::ffi::OsString>> = std::sync::OnceLock::new();
+    let trigger = TRIGGER.get_or_init(|| std::env::var_os("SNARL_TEST_PANIC_ON"));
+    if let Some(trigger) = trigger {
+        if path.file_name() == Some(trigger.as_os_str()) {
+            panic!("SNARL_TEST_PANIC_ON asked for a panic here");
+        }
+    }
+}
+
 /// Reads, parses and analyzes one file; the AST does not outlive this function.
 pub fn analyze_file(id: FileId, input: &Input, settings: &Settings) -> FileOutcome {
     let file = input.file();
@@ -183,6 +246,10 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &Settings) -> FileOutco
         Input::File(_) => display_name(&file.path),
     };
     let text: Result<Arc<str>, String> = match input {
+        Input::Stdin {
+            unreadable: Some(reason),
+            ..
+        } => Err(reason.clone()),
         Input::Stdin { text, .. } => Ok(Arc::from(text.as_str())),
         Input::File(file) => read_source(&file.path),
     };
@@ -205,6 +272,8 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &Settings) -> FileOutco
         }
     };
     let source = SourceFile::new(id, file.path.clone(), name, text);
+    #[cfg(debug_assertions)]
+    panic_if_asked_to(&file.path);
     let rules = settings.rules_for(&file.path);
     let parsed = python::parse_module(&source.text, settings.target_version);
     let mut diagnostics: Vec<Diagnostic> = parsed
@@ -219,18 +288,33 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &Settings) -> FileOutco
             .with_help("snarl analyzed the parts of the file that parse; fix the syntax to check the rest.")
         })
         .collect();
-    let semantic = SemanticModel::build(&parsed.module, &file.module, file.is_package);
-    diagnostics
-        .extend(Checker::new(id, &source.text, &semantic, rules).check_module(&parsed.module));
-    let summary =
-        needs_summary(settings.rules).then(|| summary::summarize(id, &parsed.module, &semantic));
-    let noqa = NoqaIndex::from_comments(&source, &parsed.comments);
-    parsed.dispose();
-    FileOutcome {
-        source,
-        diagnostics,
-        summary,
-        noqa,
+    // The passes below recurse over the tree; a generated file can nest 100,000 levels deep.
+    // Run them on a stack sized for the tree's depth, so that code which does not grow the stack
+    // itself cannot overflow it.
+    let depth = nesting_depth(&parsed.module);
+    let analyze = move || {
+        let semantic = SemanticModel::build(&parsed.module, &file.module, file.is_package);
+        diagnostics
+            .extend(Checker::new(id, &source.text, &semantic, rules).check_module(&parsed.module));
+        let summary = needs_summary(settings.rules)
+            .then(|| summary::summarize(id, &parsed.module, &semantic));
+        let noqa = NoqaIndex::from_comments(&source, &parsed.comments);
+        drop(semantic);
+        drop_ast(parsed);
+        FileOutcome {
+            source,
+            diagnostics,
+            summary,
+            noqa,
+        }
+    };
+    if depth <= SHALLOW_DEPTH {
+        analyze()
+    } else {
+        stacker::grow(
+            DEEP_STACK_BASE.saturating_add(depth.saturating_mul(DEEP_STACK_PER_LEVEL)),
+            analyze,
+        )
     }
 }
 
@@ -239,12 +323,158 @@ fn needs_summary(rules: RuleSet) -> bool {
 }
 
 /// Reads a file as UTF-8 (a leading BOM is kept: the parser and locations handle it).
-pub fn read_source(path: &PathBuf) -> Result<Arc<str>, String> {
+pub fn read_source(path: &Path) -> Result<Arc<str>, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map(Arc::from).map_err(|e| {
+    decode_source(bytes).map(Arc::from)
+}
+
+/// Source bytes as UTF-8 text, or why they are not.
+pub fn decode_source(bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|e| {
         format!(
             "not valid UTF-8 (first bad byte at offset {})",
             e.utf8_error().valid_up_to()
         )
     })
+}
+
+/// Trees up to this deep are analyzed on the worker's own stack (64 MiB in `snarl check`; at least
+/// the 2 MiB default of a thread elsewhere).
+const SHALLOW_DEPTH: usize = 256;
+/// The stack for a deeper tree: a base plus a generous allowance per level. It is reserved, not
+/// committed: only the pages a pass actually touches cost memory.
+const DEEP_STACK_BASE: usize = 4 * 1024 * 1024;
+const DEEP_STACK_PER_LEVEL: usize = 4 * 1024;
+
+/// How deeply statements, expressions and patterns nest in `module`.
+pub fn nesting_depth(module: &ast::ModModule) -> usize {
+    let mut meter = DepthMeter::default();
+    meter.visit_body(&module.body);
+    meter.max
+}
+
+#[derive(Default)]
+struct DepthMeter {
+    current: usize,
+    max: usize,
+}
+
+impl DepthMeter {
+    fn nested(&mut self, walk: impl FnOnce(&mut Self)) {
+        self.current += 1;
+        self.max = self.max.max(self.current);
+        stacker::maybe_grow(
+            crate::checker::STACK_RED_ZONE,
+            crate::checker::STACK_GROWTH,
+            || walk(self),
+        );
+        self.current -= 1;
+    }
+}
+
+impl<'a> Visitor<'a> for DepthMeter {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        self.nested(|meter| visitor::walk_stmt(meter, stmt));
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        self.nested(|meter| visitor::walk_expr(meter, expr));
+    }
+
+    fn visit_pattern(&mut self, pattern: &'a Pattern) {
+        self.nested(|meter| visitor::walk_pattern(meter, pattern));
+    }
+
+    fn visit_interpolated_string_element(&mut self, element: &'a ast::InterpolatedStringElement) {
+        self.nested(|meter| visitor::walk_interpolated_string_element(meter, element));
+    }
+}
+
+/// Drops an AST without deep recursion, whatever its depth.
+///
+/// The compiler's drop glue recurses once per level of the tree, and a stack overflow aborts the
+/// process. So the tree is taken apart bottom-up first (guarding the walk's own recursion with
+/// `stacker`): every statement, expression and pattern is replaced by a leaf once its children
+/// have been, and dropped then, when nothing below it is left to recurse into.
+pub fn drop_ast(parsed: python::ParsedModule) {
+    let python::ParsedModule { mut module, .. } = parsed;
+    Flattener.visit_body(&mut module.body);
+    drop(module);
+}
+
+struct Flattener;
+
+impl Flattener {
+    fn guarded(&self, walk: impl FnOnce()) {
+        stacker::maybe_grow(
+            crate::checker::STACK_RED_ZONE,
+            crate::checker::STACK_GROWTH,
+            walk,
+        );
+    }
+}
+
+impl Transformer for Flattener {
+    fn visit_stmt(&self, stmt: &mut Stmt) {
+        self.guarded(|| transformer::walk_stmt(self, stmt));
+        let leaf = Stmt::Pass(ast::StmtPass {
+            node_index: ast::AtomicNodeIndex::default(),
+            range: TextRange::default(),
+        });
+        drop(std::mem::replace(stmt, leaf));
+    }
+
+    fn visit_expr(&self, expr: &mut Expr) {
+        self.guarded(|| transformer::walk_expr(self, expr));
+        drop(std::mem::replace(
+            expr,
+            Expr::NoneLiteral(ast::ExprNoneLiteral::default()),
+        ));
+    }
+
+    fn visit_pattern(&self, pattern: &mut Pattern) {
+        self.guarded(|| transformer::walk_pattern(self, pattern));
+        let leaf = Pattern::MatchAs(ast::PatternMatchAs {
+            node_index: ast::AtomicNodeIndex::default(),
+            range: TextRange::default(),
+            pattern: None,
+            name: None,
+        });
+        drop(std::mem::replace(pattern, leaf));
+    }
+
+    fn visit_interpolated_string_element(&self, element: &mut ast::InterpolatedStringElement) {
+        self.guarded(|| transformer::walk_interpolated_string_element(self, element));
+        if let ast::InterpolatedStringElement::Interpolation(interpolation) = element {
+            drop(interpolation.format_spec.take());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_depth_counts_expression_levels() {
+        let parsed = python::parse_module("x = not not not y\n", None);
+        // The assignment, three `not`s and the name.
+        assert_eq!(nesting_depth(&parsed.module), 5);
+    }
+
+    #[test]
+    fn deep_trees_are_dropped_on_a_small_stack() {
+        let source = format!("x = {}y\n", "not ".repeat(200_000));
+        // A 1 MiB thread: far too small for the compiler's recursive drop of 200,000 levels.
+        std::thread::Builder::new()
+            .stack_size(1024 * 1024)
+            .spawn(move || {
+                let parsed = python::parse_module(&source, None);
+                assert_eq!(nesting_depth(&parsed.module), 200_002);
+                drop_ast(parsed);
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    }
 }

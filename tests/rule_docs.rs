@@ -29,6 +29,7 @@ fn codes(source: &str) -> Vec<&'static str> {
             is_package: false,
         },
         text: source.to_string(),
+        unreadable: None,
     };
     pipeline::check(vec![input], &settings())
         .diagnostics

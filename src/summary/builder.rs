@@ -175,6 +175,9 @@ const SNAPSHOT_BUILTINS: &[&str] = &[
     "builtins.sorted",
 ];
 
+/// How deeply functions, classes and lambdas are followed into each other.
+const MAX_NESTED_FUNCTIONS: usize = 64;
+
 /// Per-function walk state.
 struct Frame {
     index: usize,
@@ -1514,6 +1517,11 @@ impl<'a> Visitor<'a> for Builder<'a> {
 impl<'a> Builder<'a> {
     fn stmt(&mut self, stmt: &'a Stmt) {
         match stmt {
+            Stmt::FunctionDef(def) if self.frames.len() >= MAX_NESTED_FUNCTIONS => {
+                // Generated code nests functions thousands deep; real code never needs this many
+                // levels, and each level costs a copy of the scopes above it.
+                let _ = def;
+            }
             Stmt::FunctionDef(def) => {
                 for decorator in &def.decorator_list {
                     self.visit_expr(&decorator.expression);
@@ -1538,6 +1546,7 @@ impl<'a> Builder<'a> {
                     Some(&def.parameters),
                 );
             }
+            Stmt::ClassDef(_) if self.frames.len() >= MAX_NESTED_FUNCTIONS => {}
             Stmt::ClassDef(def) => {
                 for decorator in &def.decorator_list {
                     self.visit_expr(&decorator.expression);
@@ -1761,6 +1770,7 @@ impl<'a> Builder<'a> {
                 }
                 visitor::walk_expr(self, expr);
             }
+            Expr::Lambda(_) if self.frames.len() >= MAX_NESTED_FUNCTIONS => {}
             Expr::Lambda(lambda) => {
                 let qualname = lambda_qualname(&self.frame().qualname, lambda.range());
                 let index = self.functions.len();

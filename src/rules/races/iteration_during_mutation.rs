@@ -35,8 +35,11 @@ pub fn check(
         // A guarded loop racing with an unguarded change: the change is the bug (SN203 reports
         // it), not the loop.
         let mutation = accesses.iter().find(|m| {
-            m.access.kind == AccessKind::Mutate
-                && may_run_in_parallel(project, iteration, m)
+            // `d[k] = d.get(k, 0) + 1` inserts new keys too.
+            matches!(
+                m.access.kind,
+                AccessKind::Mutate | AccessKind::ContentReadModifyWrite
+            ) && may_run_in_parallel(project, iteration, m)
                 && !iteration.shares_lock_with(m)
                 && (iteration.lockset.is_empty() || !m.lockset.is_empty())
         });

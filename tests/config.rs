@@ -1,0 +1,391 @@
+//! Configuration: discovery of `pyproject.toml` / `snarl.toml` / `.snarl.toml`, `--config`, every
+//! key, and the errors for unknown keys and bad values.
+
+mod common;
+
+use common::{Project, BROKEN, CLEAN};
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Whether the SN001 of a broken file is reported with this configuration.
+fn sn001_reported(project: &Project, dir: &str) -> bool {
+    let (code, findings, stderr) = project.check_in(dir, &[]);
+    assert!(code == 0 || code == 1, "{stderr}");
+    !findings.is_empty()
+}
+
+#[test]
+fn pyproject_tool_snarl_is_found_by_walking_up() {
+    let project = Project::new("pyproject");
+    project
+        .write(
+            "pyproject.toml",
+            "[project]\nname = \"x\"\n\n[tool.snarl]\nignore = [\"SN001\"]\n",
+        )
+        .write("pkg/sub/broken.py", BROKEN);
+    assert!(!sn001_reported(&project, "."));
+    assert!(!sn001_reported(&project, "pkg/sub"));
+}
+
+#[test]
+fn a_pyproject_without_tool_snarl_is_passed_over() {
+    let project = Project::new("pyproject-without");
+    project
+        .write("snarl.toml", "ignore = [\"SN001\"]\n")
+        .write(
+            "pkg/pyproject.toml",
+            "[project]\nname = \"pkg\"\n\n[tool.ruff]\nline-length = 100\n",
+        )
+        .write("pkg/broken.py", BROKEN);
+    assert!(!sn001_reported(&project, "pkg"));
+}
+
+#[test]
+fn snarl_toml_and_dot_snarl_toml_are_found_by_walking_up() {
+    for name in ["snarl.toml", ".snarl.toml"] {
+        let project = Project::new("snarl-toml");
+        project
+            .write(name, "ignore = [\"SN0\"]\n")
+            .write("a/b/c/broken.py", BROKEN);
+        assert!(!sn001_reported(&project, "."), "{name}");
+        assert!(!sn001_reported(&project, "a/b/c"), "{name}");
+    }
+}
+
+#[test]
+fn the_nearest_configuration_wins_and_dot_snarl_toml_first_in_a_directory() {
+    let project = Project::new("nearest");
+    project
+        .write("snarl.toml", "ignore = [\"SN001\"]\n")
+        .write("inner/pyproject.toml", "[tool.snarl]\nselect = [\"ALL\"]\n")
+        .write("inner/broken.py", BROKEN);
+    assert!(!sn001_reported(&project, "."));
+    assert!(sn001_reported(&project, "inner"));
+    // In one directory: `.snarl.toml`, then `snarl.toml`, then `pyproject.toml`.
+    project.write("inner/snarl.toml", "ignore = [\"SN001\"]\n");
+    assert!(!sn001_reported(&project, "inner"));
+    project.write("inner/.snarl.toml", "select = [\"SN0\"]\n");
+    assert!(sn001_reported(&project, "inner"));
+}
+
+#[test]
+fn the_config_flag_replaces_the_search() {
+    let project = Project::new("config-flag");
+    project
+        .write("snarl.toml", "select = [\"ALL\"]\n")
+        .write("elsewhere/custom.toml", "ignore = [\"SN001\"]\n")
+        .write(
+            "elsewhere/pyproject.toml",
+            "[tool.snarl]\nignore = [\"SN001\"]\n",
+        )
+        .write("broken.py", BROKEN);
+    assert!(sn001_reported(&project, "."));
+    for config in ["elsewhere/custom.toml", "elsewhere/pyproject.toml"] {
+        let (code, findings, _) = project.check(&["--config", config]);
+        assert_eq!((code, findings), (0, vec![]), "{config}");
+    }
+    let (code, _, stderr) = project.check(&["--config", "nope.toml"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "snarl: error: nope.toml: configuration file not found\n"
+    );
+}
+
+#[test]
+fn command_line_selection_overrides_the_configuration() {
+    let project = Project::new("cli-over-config");
+    project
+        .write("snarl.toml", "ignore = [\"SN0\"]\n")
+        .write("broken.py", BROKEN);
+    assert!(!sn001_reported(&project, "."));
+    let reported = |args: &[&str]| !project.check(args).1.is_empty();
+    assert!(reported(&["--select", "SN001"]));
+    assert!(reported(&["--extend-select", "SN001"]));
+    assert!(reported(&["--extend-select", "syntax-error"]));
+    project.write("snarl.toml", "select = [\"SN1\"]\n");
+    assert!(!reported(&[]));
+    assert!(reported(&["--select", "ALL"]));
+    project.write(
+        "snarl.toml",
+        "select = [\"SN0\"]\nextend-select = [\"SN1\"]\n",
+    );
+    assert!(reported(&[]));
+    assert!(!reported(&["--ignore", "SN001"]));
+}
+
+#[test]
+fn an_unknown_key_names_the_file_line_and_key() {
+    let project = Project::new("unknown-key");
+    project
+        .write(
+            "pyproject.toml",
+            "[tool.snarl]\nselect = [\"SN1\"]\nbogus-key = 1\n",
+        )
+        .write("broken.py", BROKEN);
+    let path = project.path("pyproject.toml");
+    let (code, findings, stderr) = project.check(&[]);
+    assert_eq!((code, findings), (2, vec![]));
+    assert_eq!(
+        stderr,
+        format!(
+            "snarl: error: {}:3: unknown key `bogus-key` in [tool.snarl]; expected one of `select`, \
+             `extend-select`, `ignore`, `per-file-ignores`, `exclude`, `extend-exclude`, \
+             `target-version`, `src`, `concurrent`\n",
+            path.display()
+        )
+    );
+
+    project.write("sub/snarl.toml", "\n\nextend_select = [\"SN1\"]\n");
+    let (code, _, stderr) = project.check_in("sub", &[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with(&format!(
+            "snarl: error: {}:3: unknown key `extend_select`; expected one of `select`",
+            project.path("sub/snarl.toml").display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_value_names_the_file_line_key_and_expectation() {
+    let project = Project::new("bad-value");
+    project.write("broken.py", BROKEN);
+    let path = project.path("snarl.toml");
+    let cases = [
+        (
+            "select = \"SN1\"\n",
+            ":1: `select` must be a list of rule codes, code prefixes or rule names, such as \
+             [\"SN1\", \"SN201\"], not the string \"SN1\"",
+        ),
+        (
+            "# comment\nignore = [\"SN1\", 3]\n",
+            ":2: `ignore` must be a list of rule codes, code prefixes or rule names, such as \
+             [\"SN1\", \"SN201\"], not a list whose item 2 is the integer 3",
+        ),
+        (
+            "exclude = true\n",
+            ":1: `exclude` must be a list of globs, such as [\"generated/*\"], not `true`",
+        ),
+        (
+            "per-file-ignores = 3\n",
+            ":1: `per-file-ignores` must be a table from glob to a list of codes, such as \
+             { \"tests/*\" = [\"SN2\"] }, not the integer 3",
+        ),
+        (
+            "[per-file-ignores]\n\"tests/*\" = \"SN2\"\n",
+            ":1: `per-file-ignores` entry \"tests/*\" must be a list of codes, such as [\"SN2\"], \
+             not the string \"SN2\"",
+        ),
+        (
+            "target-version = 312\n",
+            ":1: `target-version` must be a string: one of \"py38\", \"py39\", … \"py314\", not \
+             the integer 312",
+        ),
+        (
+            "target-version = \"py27\"\n",
+            ":1: `target-version`: expected one of `py38`, `py39`, `py310`, `py311`, `py312`, \
+             `py313`, `py314`, got `py27`",
+        ),
+        (
+            "select = [\"SN9\"]\n",
+            ":1: `select`: unknown rule selector `SN9`: expected `ALL`, a rule code (`SN101`), a \
+             code prefix (`SN1`, `SN10`) or a rule name (`thread-target-called`); `snarl rules` \
+             lists them",
+        ),
+        (
+            "[per-file-ignores]\n\"tests/*\" = [\"no-such-rule\"]\n",
+            ":1: `per-file-ignores`: unknown rule selector `no-such-rule`",
+        ),
+        (
+            "src = \"src\"\n",
+            ":1: `src` must be a list of directories, such as [\"src\", \".\"], not the string \"src\"",
+        ),
+        (
+            "concurrent = [\"pkg.views.*\", \"pkg..handler\"]\n",
+            ":1: `concurrent`: `pkg..handler` is not a function pattern: expected a dotted path \
+             such as `pkg.views.*` or `pkg.worker:Worker.handle`",
+        ),
+        (
+            "concurrent = [\"pkg.worker:\"]\n",
+            ":1: `concurrent`: `pkg.worker:` is not a function pattern",
+        ),
+    ];
+    for (config, message) in cases {
+        project.write("snarl.toml", config);
+        let (code, findings, stderr) = project.check(&[]);
+        assert_eq!((code, findings), (2, vec![]), "{config}");
+        let expected = format!("snarl: error: {}{message}", path.display());
+        assert!(
+            stderr.starts_with(&expected),
+            "{config}\n{stderr}\n{expected}"
+        );
+    }
+}
+
+#[test]
+fn a_toml_syntax_error_is_a_configuration_error() {
+    let project = Project::new("toml-syntax");
+    project
+        .write("snarl.toml", "select = [\n")
+        .write("broken.py", BROKEN);
+    let (code, _, stderr) = project.check(&[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with(&format!(
+            "snarl: error: {}: TOML parse error at line 1",
+            project.path("snarl.toml").display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn valid_values_of_every_key_are_accepted() {
+    let project = Project::new("every-key");
+    project
+        .write(
+            "pyproject.toml",
+            r#"[tool.snarl]
+select = ["ALL"]
+extend-select = ["SN1"]
+ignore = ["SN2"]
+per-file-ignores = { "tests/*" = ["SN001"] }
+exclude = ["build"]
+extend-exclude = ["generated"]
+target-version = "py38"
+src = ["src", "lib", "."]
+concurrent = ["pkg.views.*", "pkg.worker:Worker.handle", "app.*:*.run", "_private.mod"]
+"#,
+        )
+        .write("src/pkg/ok.py", CLEAN);
+    let (code, findings, stderr) = project.check(&[]);
+    assert_eq!((code, findings), (0, vec![]), "{stderr}");
+    for version in ["py38", "py39", "py310", "py311", "py312", "py313", "py314"] {
+        project.write(
+            "pyproject.toml",
+            format!("[tool.snarl]\ntarget-version = \"{version}\"\n"),
+        );
+        assert_eq!(project.check(&[]).0, 0, "{version}");
+    }
+}
+
+#[test]
+fn target_version_rejects_newer_syntax() {
+    let project = Project::new("target-version");
+    project.write("m.py", "match x:\n    case 1:\n        pass\n");
+    project.write("snarl.toml", "target-version = \"py39\"\n");
+    let (code, findings, _) = project.check(&[]);
+    assert_eq!((code, findings), (1, strings(&["m.py SN001"])));
+    project.write("snarl.toml", "target-version = \"py310\"\n");
+    assert_eq!(project.check(&[]).0, 0);
+}
+
+#[test]
+fn per_file_ignores_match_paths_relative_to_the_config_and_base_names() {
+    let project = Project::new("per-file-ignores");
+    project
+        .write(
+            "snarl.toml",
+            r#"[per-file-ignores]
+"tests/*" = ["SN001"]
+"legacy_*.py" = ["SN0"]
+"pkg/generated.py" = ["syntax-error"]
+"pkg/other.py" = ["SN1"]
+"#,
+        )
+        .write("tests/test_a.py", BROKEN)
+        .write("tests/deep/test_b.py", BROKEN)
+        .write("pkg/legacy_mod.py", BROKEN)
+        .write("pkg/generated.py", BROKEN)
+        .write("pkg/other.py", BROKEN)
+        .write("pkg/tests/kept.py", BROKEN)
+        .write("kept.py", BROKEN);
+    let expected = strings(&[
+        "kept.py SN001",
+        "pkg/other.py SN001",
+        "pkg/tests/kept.py SN001",
+    ]);
+    assert_eq!(project.check(&[]).1, expected);
+    // Relative to the configuration file, not to the working directory.
+    let (_, findings, _) = project.check_in("pkg", &[]);
+    assert_eq!(
+        findings,
+        strings(&["other.py SN001", "tests/kept.py SN001"])
+    );
+}
+
+#[test]
+fn per_file_ignores_apply_to_the_stdin_filename() {
+    let project = Project::new("per-file-ignores-stdin");
+    project.write(
+        "snarl.toml",
+        "[per-file-ignores]\n\"tests/*\" = [\"SN001\"]\n",
+    );
+    let run = |name: &str| {
+        let output = project
+            .snarl(&["check", "-", "--stdin-filename", name])
+            .write_stdin(BROKEN)
+            .output()
+            .unwrap();
+        output.status.code().unwrap()
+    };
+    assert_eq!(run("tests/test_x.py"), 0);
+    assert_eq!(run("src/x.py"), 1);
+}
+
+#[test]
+fn exclude_and_extend_exclude_match_paths_and_base_names() {
+    let project = Project::new("exclude");
+    project
+        .write(
+            "snarl.toml",
+            "extend-exclude = [\"generated\", \"*_pb2.py\", \"pkg/legacy\"]\n",
+        )
+        .write("generated/a.py", BROKEN)
+        .write("pkg/generated/b.py", BROKEN)
+        .write("pkg/api_pb2.py", BROKEN)
+        .write("pkg/legacy/c.py", BROKEN)
+        .write("legacy/d.py", BROKEN)
+        .write("build/e.py", BROKEN)
+        .write("pkg/kept.py", BROKEN);
+    // `extend-exclude` keeps the defaults (`build`); `pkg/legacy` is anchored at the config file.
+    assert_eq!(
+        project.check(&[]).1,
+        strings(&["legacy/d.py SN001", "pkg/kept.py SN001"])
+    );
+    let (_, findings, _) = project.check_in("pkg", &[]);
+    assert_eq!(findings, strings(&["kept.py SN001"]));
+    // An excluded file named on the command line is checked all the same.
+    assert_eq!(
+        project.check(&["pkg/api_pb2.py"]).1,
+        strings(&["pkg/api_pb2.py SN001"])
+    );
+
+    // `exclude` replaces the defaults.
+    project.write("snarl.toml", "exclude = [\"legacy\"]\n");
+    assert_eq!(
+        project.check(&[]).1,
+        strings(&[
+            "build/e.py SN001",
+            "generated/a.py SN001",
+            "pkg/api_pb2.py SN001",
+            "pkg/generated/b.py SN001",
+            "pkg/kept.py SN001",
+        ])
+    );
+}
+
+#[test]
+fn exclude_globs_are_relative_to_the_config_flag_file() {
+    let project = Project::new("exclude-config-flag");
+    project
+        .write("conf/snarl.toml", "extend-exclude = [\"../app/skip\"]\n")
+        .write("app/skip/a.py", BROKEN)
+        .write("app/kept.py", BROKEN);
+    let (_, findings, _) = project.check(&["--config", "conf/snarl.toml", "app"]);
+    assert_eq!(findings, strings(&["app/kept.py SN001"]));
+}
