@@ -5,6 +5,8 @@
 //! dispatch functions (`rules::thread_api::on_*`), which call the rules enabled for the run. Rules
 //! never walk the module themselves except inside the one function they are looking at.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::Diagnostic;
 use crate::python::ast::{self, Expr, Stmt};
 use crate::python::{visitor, Ranged, TextRange, Visitor};
@@ -30,6 +32,8 @@ pub struct Checker<'a> {
     pub functions: Vec<&'a ast::StmtFunctionDef>,
     /// How many loops (`for`, `while`, comprehensions) enclose the current node in its function.
     pub loop_depth: usize,
+    /// Nested functions seen so far, by name: whether each may return something callable.
+    pub local_factories: HashMap<String, bool>,
 }
 
 impl<'a> Checker<'a> {
@@ -44,12 +48,16 @@ impl<'a> Checker<'a> {
             classes: Vec::new(),
             functions: Vec::new(),
             loop_depth: 0,
+            local_factories: HashMap::new(),
         }
     }
 
     /// Runs every enabled AST rule over `module` and returns the findings.
     pub fn check_module(mut self, module: &'a ast::ModModule) -> Vec<Diagnostic> {
-        if self.rules.any_in(crate::rules::Family::ThreadApi) {
+        if self.rules.any_in(crate::rules::Family::ThreadApi)
+            || self.rules.contains(Rule::SharedDecoratorState)
+        {
+            thread_api::on_module(&mut self, &module.body);
             self.visit_body(&module.body);
         }
         self.diagnostics
@@ -103,6 +111,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match stmt {
             Stmt::ClassDef(def) => {
                 thread_api::on_class_def(self, def);
+                crate::rules::races::shared_decorator_state::check(self, def);
                 for decorator in &def.decorator_list {
                     self.visit_decorator(decorator);
                 }
@@ -127,11 +136,25 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 if let Some(returns) = &def.returns {
                     self.visit_annotation(returns);
                 }
+                if !self.functions.is_empty() {
+                    self.local_factories.insert(
+                        def.name.to_string(),
+                        crate::semantic::returns_callable(&def.body),
+                    );
+                }
                 let qualname = self.semantic.qualify(def.name.as_str());
                 self.scopes
                     .bind(def.name.as_str(), Binding::Function(qualname));
                 self.functions.push(def);
                 self.scopes.push(false);
+                // Annotated parameters have a known class.
+                for parameter in def.parameters.iter() {
+                    let ty = parameter
+                        .annotation()
+                        .and_then(|annotation| self.qualified_name(annotation));
+                    let binding = ty.map_or(Binding::Value, Binding::Instance);
+                    self.scopes.bind(parameter.name().as_str(), binding);
+                }
                 let loop_depth = std::mem::take(&mut self.loop_depth);
                 self.visit_body(&def.body);
                 self.loop_depth = loop_depth;
@@ -170,6 +193,21 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 self.visit_body(&node.body);
                 self.loop_depth -= 1;
                 self.visit_body(&node.orelse);
+            }
+            Stmt::With(node) => {
+                thread_api::on_stmt(self, stmt);
+                for item in &node.items {
+                    self.visit_expr(&item.context_expr);
+                    // `with ThreadPoolExecutor() as ex:`: `ex` is the executor.
+                    if let Some(target) = &item.optional_vars {
+                        let binding = self
+                            .semantic
+                            .binding_for_value(&self.scopes, &item.context_expr);
+                        self.bind_target(target, binding);
+                        self.visit_expr(target);
+                    }
+                }
+                self.visit_body(&node.body);
             }
             Stmt::While(node) => {
                 thread_api::on_stmt(self, stmt);

@@ -151,7 +151,9 @@ fn parse(args: DebugArgs) -> Result<ExitCode, String> {
             Input::File(file) => match pipeline::read_source(&file.path) {
                 Ok(text) => {
                     let parsed = crate::python::parse_module(&text, settings.target_version);
-                    (text.len(), parsed.syntax_errors.len())
+                    let errors = parsed.syntax_errors.len();
+                    parsed.dispose();
+                    (text.len(), errors)
                 }
                 Err(_) => (0, 0),
             },

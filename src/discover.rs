@@ -132,8 +132,10 @@ impl<'a> ModuleNamer<'a> {
             top = current.parent();
             dir = current.parent();
         }
-        // No package above (or a namespace package): name it from the deepest src root.
-        if let Some(top) = top {
+        // No package above (a script, or a namespace package): name it from the deepest src
+        // root that holds it. Inside a regular package the chain of `__init__.py` decides.
+        let in_package = top != absolute.parent();
+        if let Some(top) = top.filter(|_| !in_package) {
             let root = self
                 .settings
                 .src

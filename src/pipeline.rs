@@ -225,7 +225,7 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &Settings) -> FileOutco
     let summary =
         needs_summary(settings.rules).then(|| summary::summarize(id, &parsed.module, &semantic));
     let noqa = NoqaIndex::from_comments(&source, &parsed.comments);
-    drop_ast(parsed);
+    parsed.dispose();
     FileOutcome {
         source,
         diagnostics,
@@ -247,14 +247,4 @@ pub fn read_source(path: &PathBuf) -> Result<Arc<str>, String> {
             e.utf8_error().valid_up_to()
         )
     })
-}
-
-/// Drops an AST. Dropping is recursive, so an absurdly deep tree (a generated 100,000-term
-/// expression) is dropped on a grown stack rather than overflowing the thread's.
-fn drop_ast(parsed: python::ParsedModule) {
-    stacker::maybe_grow(
-        crate::checker::STACK_RED_ZONE,
-        crate::checker::STACK_GROWTH,
-        move || drop(parsed),
-    );
 }

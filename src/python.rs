@@ -19,6 +19,24 @@ pub struct ParsedModule {
     /// Ranges of every `#` comment, in source order (for `noqa` handling).
     pub comments: Vec<TextRange>,
     pub syntax_errors: Vec<SyntaxError>,
+    /// How many tokens the source has: a bound on how deep the tree can be.
+    pub token_count: usize,
+}
+
+impl ParsedModule {
+    /// Drops the tree. Dropping recurses once per level of nesting, and generated code can nest
+    /// millions of levels (`1+1+...+1`), so a large tree is dropped on a stack sized for its worst
+    /// case (mapped lazily: only the depth actually reached is touched).
+    pub fn dispose(self) {
+        const SHALLOW: usize = 100_000;
+        const BYTES_PER_LEVEL: usize = 256;
+        if self.token_count <= SHALLOW {
+            drop(self);
+        } else {
+            let size = self.token_count.saturating_mul(BYTES_PER_LEVEL);
+            stacker::grow(size, move || drop(self));
+        }
+    }
 }
 
 /// A syntax error reported by the parser, with the parser's own message.
@@ -39,6 +57,7 @@ pub fn parse_module(source: &str, target_version: Option<PythonVersion>) -> Pars
     let parsed = ruff_python_parser::parse_unchecked(source, options)
         .try_into_module()
         .expect("a Python source type always parses to a module");
+    let token_count = parsed.tokens().len();
     let comments = parsed
         .tokens()
         .iter()
@@ -68,5 +87,6 @@ pub fn parse_module(source: &str, target_version: Option<PythonVersion>) -> Pars
         module: parsed.into_syntax(),
         comments,
         syntax_errors,
+        token_count,
     }
 }

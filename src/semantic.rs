@@ -102,6 +102,9 @@ pub struct SemanticModel {
     module_bindings: HashMap<String, Binding>,
     pub classes: Vec<ClassInfo>,
     class_by_range: HashMap<TextRange, usize>,
+    /// Functions and methods of the file (`pkg.mod.f`, `pkg.mod.C.m`) that may return something
+    /// callable (a nested function, a lambda, a `partial`, a name or attribute): factories.
+    factories: HashMap<String, bool>,
 }
 
 const BUILTINS: &[&str] = &[
@@ -159,7 +162,33 @@ impl SemanticModel {
         model.collect_module_bindings(&module.body);
         let mut prefix = Vec::new();
         model.collect_classes(&module.body, &mut prefix);
+        for stmt in &module.body {
+            match stmt {
+                Stmt::FunctionDef(def) => {
+                    let name = model.qualify(def.name.as_str());
+                    model.factories.insert(name, returns_callable(&def.body));
+                }
+                Stmt::ClassDef(def) => {
+                    let Some(class) = model.class_of_def(def).map(|c| c.qualname.clone()) else {
+                        continue;
+                    };
+                    for stmt in &def.body {
+                        if let Stmt::FunctionDef(method) = stmt {
+                            let name = format!("{class}.{}", method.name);
+                            model.factories.insert(name, returns_callable(&method.body));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
         model
+    }
+
+    /// For a function or method defined in this file: whether it may return something callable.
+    /// `None` when the function is not known here.
+    pub fn returns_callable(&self, qualname: &str) -> Option<bool> {
+        self.factories.get(qualname).copied()
     }
 
     fn collect_module_bindings(&mut self, body: &[Stmt]) {
@@ -251,7 +280,17 @@ impl SemanticModel {
                     let mut attr_types = HashMap::new();
                     for stmt in &def.body {
                         if let Stmt::FunctionDef(method) = stmt {
-                            self.collect_attr_types(&method.body, &mut attr_types);
+                            // `self.cond = cond` where the parameter is annotated `Condition`.
+                            let params: HashMap<String, String> = method
+                                .parameters
+                                .iter()
+                                .filter_map(|p| {
+                                    let ty =
+                                        self.qualified_name(&Scopes::default(), p.annotation()?)?;
+                                    Some((p.name().to_string(), ty))
+                                })
+                                .collect();
+                            self.collect_attr_types(&method.body, &params, &mut attr_types);
                         }
                     }
                     self.classes[index].attr_types = attr_types;
@@ -271,13 +310,25 @@ impl SemanticModel {
         }
     }
 
-    fn collect_attr_types(&self, body: &[Stmt], out: &mut HashMap<String, String>) {
+    fn collect_attr_types(
+        &self,
+        body: &[Stmt],
+        params: &HashMap<String, String>,
+        out: &mut HashMap<String, String>,
+    ) {
         for stmt in body {
             match stmt {
                 Stmt::Assign(assign) => {
                     for target in &assign.targets {
                         if let Some(attr) = self_attribute(target) {
-                            if let Some(ty) = self.type_of(&Scopes::default(), &assign.value) {
+                            let ty =
+                                self.type_of(&Scopes::default(), &assign.value).or_else(|| {
+                                    match &*assign.value {
+                                        Expr::Name(name) => params.get(name.id.as_str()).cloned(),
+                                        _ => None,
+                                    }
+                                });
+                            if let Some(ty) = ty {
                                 out.entry(attr.to_string()).or_insert(ty);
                             }
                         }
@@ -298,7 +349,7 @@ impl SemanticModel {
                     }
                 }
                 Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                _ => for_each_nested_body(stmt, |body| self.collect_attr_types(body, out)),
+                _ => for_each_nested_body(stmt, |body| self.collect_attr_types(body, params, out)),
             }
         }
     }
@@ -505,6 +556,37 @@ impl SemanticModel {
     pub fn is_thread_or_process_class(&self, qualname: &str) -> bool {
         self.concurrency_base(qualname).is_some()
     }
+}
+
+/// Whether a function body may return something callable: it returns a name, an attribute, a
+/// lambda, a call of `partial`, or a conditional of those. A body that only returns literals,
+/// other calls or nothing (or is a generator) returns no callable.
+pub fn returns_callable(body: &[Stmt]) -> bool {
+    fn callable_value(expr: &Expr) -> bool {
+        match expr {
+            Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_) => true,
+            Expr::Call(call) => match &*call.func {
+                Expr::Name(name) => name.id.as_str() == "partial",
+                Expr::Attribute(attribute) => attribute.attr.as_str() == "partial",
+                _ => false,
+            },
+            Expr::If(node) => callable_value(&node.body) || callable_value(&node.orelse),
+            Expr::BoolOp(node) => node.values.iter().any(callable_value),
+            _ => false,
+        }
+    }
+    fn scan(body: &[Stmt]) -> bool {
+        body.iter().any(|stmt| match stmt {
+            Stmt::Return(ret) => ret.value.as_deref().is_some_and(callable_value),
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => false,
+            _ => {
+                let mut found = false;
+                for_each_nested_body(stmt, |inner| found |= scan(inner));
+                found
+            }
+        })
+    }
+    scan(body)
 }
 
 /// `threading.Thread` or `multiprocessing.Process` when `qualname` is one of the standard thread

@@ -9,7 +9,7 @@
 //! is capped (two distinct roots are enough to know two threads meet), so the fixpoint costs a
 //! small constant per call edge: near-linear in the size of the project.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use crate::config::Settings;
 use crate::python::TextRange;
@@ -26,7 +26,7 @@ pub type ClassId = u32;
 pub type RootId = u32;
 
 /// How a concurrency root came to be.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RootKind {
     /// Started explicitly: `Thread(target=...)`, a pool, a timer, a server...
     Spawn(SpawnKind),
@@ -51,6 +51,12 @@ pub struct Root {
     pub site: Option<Span>,
     /// Runs in another process (kept apart: processes share no memory with threads).
     pub process: bool,
+    /// The thread works on an object of its own (`Thread(target=obj.run)`, a thread's `run`):
+    /// that object's instance attributes are not shared with other roots of the same code.
+    pub owns_receiver: bool,
+    /// Roots with the same group are one thread of control: the methods of a class that runs a
+    /// background thread are called by its user, one call at a time, beside that thread.
+    pub group: RootId,
 }
 
 impl Root {
@@ -110,8 +116,14 @@ pub struct Project {
     pub bases: Vec<Vec<ClassId>>,
     /// Direct subclasses of each class.
     pub subclasses: Vec<Vec<ClassId>>,
+    /// Each class's method resolution order (project classes only).
+    mros: Vec<Vec<ClassId>>,
+    /// Each class's subclasses, transitively.
+    descendant_lists: Vec<Vec<ClassId>>,
     pub edges: Vec<Vec<Edge>>,
     pub roots: Vec<Root>,
+    /// (entry, kind, site) of every root, so each is added once.
+    root_keys: HashSet<(FuncId, RootKind, Option<Span>)>,
     pub contexts: Vec<Context>,
 }
 
@@ -141,8 +153,11 @@ impl Project {
             class_by_name: HashMap::new(),
             bases: Vec::new(),
             subclasses: Vec::new(),
+            mros: Vec::new(),
+            descendant_lists: Vec::new(),
             edges: Vec::new(),
             roots: Vec::new(),
+            root_keys: HashSet::new(),
             contexts: Vec::new(),
         };
         project.index();
@@ -202,11 +217,26 @@ impl Project {
             }
             self.bases[id as usize] = bases;
         }
+        self.mros = (0..self.classes.len() as ClassId)
+            .map(|c| self.compute_mro(c))
+            .collect();
+        self.descendant_lists = (0..self.classes.len() as ClassId)
+            .map(|c| self.compute_descendants(c))
+            .collect();
         self.contexts = vec![Context::default(); self.functions.len()];
     }
 
     /// The classes in `class`'s method resolution order (depth-first, left to right, no repeats).
     pub fn mro(&self, class: ClassId) -> Vec<ClassId> {
+        self.mros[class as usize].clone()
+    }
+
+    /// Every class deriving from `class`, transitively.
+    pub fn descendants(&self, class: ClassId) -> Vec<ClassId> {
+        self.descendant_lists[class as usize].clone()
+    }
+
+    fn compute_mro(&self, class: ClassId) -> Vec<ClassId> {
         let mut out = Vec::new();
         let mut stack = vec![class];
         while let Some(c) = stack.pop() {
@@ -221,8 +251,7 @@ impl Project {
         out
     }
 
-    /// Every class deriving from `class`, transitively.
-    pub fn descendants(&self, class: ClassId) -> Vec<ClassId> {
+    fn compute_descendants(&self, class: ClassId) -> Vec<ClassId> {
         let mut out = Vec::new();
         let mut stack = self.subclasses[class as usize].clone();
         while let Some(c) = stack.pop() {
@@ -337,16 +366,37 @@ impl Project {
         loc.clone()
     }
 
-    /// Whether an attribute location lives on the class (shared by all instances).
-    pub fn is_class_attr(&self, loc: &Loc) -> bool {
+    /// Whether an attribute location names a method or property of its class (`self._buffer`
+    /// behind `@property`): calling code, not a data location.
+    pub fn is_method(&self, loc: &Loc) -> bool {
         match loc {
-            Loc::Attr { class, name } => self.class_by_name.get(class).is_some_and(|&c| {
-                self.mro(c)
-                    .into_iter()
-                    .any(|k| self.class(k).class_attrs.iter().any(|a| a == name))
-            }),
+            Loc::Attr { class, name } => self
+                .class_by_name
+                .get(class)
+                .is_some_and(|&c| self.lookup_method(c, name).is_some()),
             _ => false,
         }
+    }
+
+    /// Whether an attribute location lives on the class (shared by all instances).
+    ///
+    /// A name written through `cls.` / `C.` lives on the class; a name set only in the class body
+    /// does too unless methods assign it through `self` (then the body value is a default and the
+    /// state is per instance).
+    pub fn is_class_attr(&self, loc: &Loc) -> bool {
+        let Loc::Attr { class, name } = loc else {
+            return false;
+        };
+        let Some(&c) = self.class_by_name.get(class) else {
+            return false;
+        };
+        let has = |list: fn(&crate::summary::ClassSummary) -> &Vec<String>| {
+            self.mro(c)
+                .into_iter()
+                .chain(self.descendants(c))
+                .any(|k| list(self.class(k)).iter().any(|a| a == name))
+        };
+        has(|k| &k.class_attrs) || (has(|k| &k.body_attrs) && !has(|k| &k.instance_attrs))
     }
 
     /// The lock a [`LockRef`] names, canonically.
@@ -403,19 +453,42 @@ impl Project {
         Span::new(self.file_of(id), range)
     }
 
-    fn add_root(&mut self, root: Root) {
-        if !self
-            .roots
-            .iter()
-            .any(|r| r.entry == root.entry && r.kind == root.kind && r.site == root.site)
+    /// Adds `root` unless it is there already; returns its id. A `group` of `RootId::MAX` puts
+    /// the root in a group of its own.
+    fn add_root(&mut self, mut root: Root) -> RootId {
+        let id = self.roots.len() as RootId;
+        if self
+            .root_keys
+            .insert((root.entry, root.kind.clone(), root.site))
         {
+            if root.group == RootId::MAX {
+                root.group = id;
+            }
             self.roots.push(root);
         }
+        id
+    }
+
+    /// Whether module `m` is test code (`tests/…`, `test_*.py`, `*_test.py`, `conftest.py`). Tests
+    /// start threads to exercise code, one test at a time: they are not how the code runs.
+    fn is_test_module(&self, m: usize) -> bool {
+        self.modules[m].module.split('.').any(|part| {
+            part == "test"
+                || part == "tests"
+                || part == "testing"
+                || part == "conftest"
+                || part.starts_with("test_")
+                || part.ends_with("_test")
+                || part.ends_with("_tests")
+        })
     }
 
     fn find_roots(&mut self, declared: &[String]) {
         // Explicit spawns.
         for id in 0..self.functions.len() as FuncId {
+            if self.is_test_module(self.functions[id as usize].0 as usize) {
+                continue;
+            }
             let spawns = self.function(id).spawns.clone();
             for spawn in spawns {
                 let site = Some(self.spawn_site(id, spawn.range));
@@ -450,12 +523,25 @@ impl Project {
                         many: spawn.many,
                         site,
                         process: spawn.kind.is_process(),
+                        group: RootId::MAX,
+                        owns_receiver: spawn.on_other_object,
                     });
                 }
             }
         }
         // Thread and Process subclasses: `run` is a root; many when constructed in a loop.
+        let constructed_in_loops: HashSet<String> = (0..self.functions.len() as FuncId)
+            .flat_map(|f| self.function(f).calls.iter())
+            .filter(|call| call.in_loop)
+            .filter_map(|call| match &call.callee {
+                Callee::Name { name } => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
         for c in 0..self.classes.len() as ClassId {
+            if self.is_test_module(self.classes[c as usize].0 as usize) {
+                continue;
+            }
             let is_thread = self.derives_from(c, &["threading.Thread", "threading.Timer"]);
             let is_process = self.derives_from(c, &["multiprocessing.Process"]);
             if !(is_thread || is_process) {
@@ -464,13 +550,10 @@ impl Project {
             let Some(run) = self.own_method(c, "run") else {
                 continue;
             };
-            let qualname = self.class(c).qualname.clone();
-            let many = (0..self.functions.len() as FuncId).any(|f| {
-                self.function(f).calls.iter().any(|call| {
-                    call.in_loop
-                        && matches!(&call.callee, Callee::Name { name } if *name == qualname)
-                })
-            });
+            // Many when the class, or a subclass that inherits this `run`, is built in a loop.
+            let many = std::iter::once(c)
+                .chain(self.descendants(c))
+                .any(|k| constructed_in_loops.contains(self.class(k).qualname.as_str()));
             let site = Some(Span::new(self.class_file(c), self.class(c).range));
             self.add_root(Root {
                 kind: RootKind::ThreadRun,
@@ -478,13 +561,31 @@ impl Project {
                 many,
                 site,
                 process: is_process && !is_thread,
+                group: RootId::MAX,
+                owns_receiver: false,
             });
         }
         // Intent: classes that guard their state with a lock or run their own thread.
+        let mut explicit_entries: HashSet<FuncId> = self.roots.iter().map(|r| r.entry).collect();
+        // Helpers the project calls with a lock held are meant to run under it: their callers,
+        // not their callers' users, are the entry points.
+        explicit_entries.extend(
+            self.edges
+                .iter()
+                .flatten()
+                .filter(|edge| !edge.held.is_empty())
+                .map(|edge| edge.callee),
+        );
         for c in 0..self.classes.len() as ClassId {
-            let Some((owner, evidence)) = self.intent_of(c) else {
+            if self.is_test_module(self.classes[c as usize].0 as usize) {
+                continue;
+            }
+            let Some((owner, evidence, locked)) = self.intent_of(c) else {
                 continue;
             };
+            // A class that locks is used from many threads at once; one that only runs a
+            // background thread is used by one caller beside that thread: one group, not many.
+            let mut group = RootId::MAX;
             let site = Some(Span::new(self.class_file(owner), self.class(owner).range));
             let mut methods: Vec<(String, FuncId)> = Vec::new();
             for k in self.mro(c) {
@@ -498,6 +599,11 @@ impl Project {
                 }
             }
             for (name, entry) in methods {
+                // A thread's own loop (`run`, a thread target) is a root of its own, with its own
+                // multiplicity; intent does not make it run twice.
+                if explicit_entries.contains(&entry) {
+                    continue;
+                }
                 let public = !name.starts_with('_') || CONCURRENT_DUNDERS.contains(&name.as_str());
                 let kind = self.function(entry).kind;
                 if !public
@@ -506,22 +612,27 @@ impl Project {
                 {
                     continue;
                 }
-                self.add_root(Root {
+                let id = self.add_root(Root {
                     kind: RootKind::ClassIntent {
                         class: owner,
                         evidence: evidence.clone(),
                     },
                     entry,
-                    many: true,
+                    many: locked,
                     site,
                     process: false,
+                    group,
+                    owns_receiver: false,
                 });
+                if !locked && group == RootId::MAX {
+                    group = id;
+                }
             }
         }
         // Intent: modules with a module-level lock.
         for m in 0..self.modules.len() {
             let module = &self.modules[m];
-            if module.lock_globals.is_empty() {
+            if module.lock_globals.is_empty() || self.is_test_module(m) {
                 continue;
             }
             let evidence = format!(
@@ -543,6 +654,7 @@ impl Project {
                         .get(&f.qualname)
                         .map(|&id| (id, f.range))
                 })
+                .filter(|(id, _)| !explicit_entries.contains(id))
                 .collect();
             let module_name = module.module.clone();
             for (entry, range) in entries {
@@ -555,6 +667,8 @@ impl Project {
                     many: true,
                     site: Some(Span::new(file, range)),
                     process: false,
+                    group: RootId::MAX,
+                    owns_receiver: false,
                 });
             }
         }
@@ -574,6 +688,8 @@ impl Project {
                     many: true,
                     site,
                     process: false,
+                    group: RootId::MAX,
+                    owns_receiver: false,
                 });
             }
         }
@@ -603,15 +719,16 @@ impl Project {
 
     /// Why class `c` is meant to be used from several threads, and which class says so: it (or a
     /// base) holds a thread lock, takes a lock in a method, or starts a thread of its own.
-    pub fn intent_of(&self, c: ClassId) -> Option<(ClassId, String)> {
+    /// The flag says whether the evidence is a lock (rather than a thread of its own).
+    pub fn intent_of(&self, c: ClassId) -> Option<(ClassId, String, bool)> {
         for k in self.mro(c) {
             let class = self.class(k);
             let short = class.qualname.rsplit('.').next().unwrap_or(&class.qualname);
             if let Some(lock) = class.lock_attrs.first() {
-                return Some((k, format!("`{short}` holds the lock `{lock}`")));
+                return Some((k, format!("`{short}` holds the lock `{lock}`"), true));
             }
             if class.takes_lock {
-                return Some((k, format!("`{short}` takes a lock in its methods")));
+                return Some((k, format!("`{short}` takes a lock in its methods"), true));
             }
             let starts_thread = class.methods.iter().any(|(name, _)| {
                 self.own_method(k, name).is_some_and(|f| {
@@ -622,13 +739,14 @@ impl Project {
                 })
             });
             if starts_thread {
-                return Some((k, format!("`{short}` starts a thread of its own")));
+                return Some((k, format!("`{short}` starts a thread of its own"), false));
             }
         }
         None
     }
 
     fn propagate(&mut self) {
+        let groups: Vec<RootId> = self.roots.iter().map(|r| r.group).collect();
         let mut queue: VecDeque<FuncId> = VecDeque::new();
         let mut queued = vec![false; self.functions.len()];
         for (r, root) in self.roots.iter().enumerate() {
@@ -636,9 +754,13 @@ impl Project {
                 continue;
             }
             let entry = root.entry as usize;
-            let owned = self.function(root.entry).name == "__init__";
+            // A constructor runs on an object nobody else has yet; a thread's own `run` runs on
+            // its thread object, one thread per instance: `self`'s attributes are its own.
+            let owned = self.function(root.entry).name == "__init__"
+                || root.kind == RootKind::ThreadRun
+                || root.owns_receiver;
             let ctx = &mut self.contexts[entry];
-            let mut changed = merge_root(ctx, r as RootId, root.many);
+            let mut changed = merge_root(ctx, r as RootId, root.many, &groups);
             changed |= merge_lockset(ctx, &BTreeSet::new());
             changed |= merge_owned(ctx, owned);
             if changed && !queued[entry] {
@@ -661,7 +783,7 @@ impl Project {
                 let target = &mut self.contexts[g];
                 let mut changed = false;
                 for &r in &ctx.roots {
-                    changed |= merge_root(target, r, ctx.many);
+                    changed |= merge_root(target, r, ctx.many, &groups);
                 }
                 if ctx.many && !target.many {
                     target.many = true;
@@ -726,9 +848,16 @@ pub fn binds_instance(kind: crate::summary::AccessKind) -> bool {
     )
 }
 
-fn merge_root(ctx: &mut Context, root: RootId, many: bool) -> bool {
+/// Adds `root` to the context, one root per group (`groups[r]` is the group of root `r`), at most
+/// two: two distinct groups are all it takes to know two threads meet.
+fn merge_root(ctx: &mut Context, root: RootId, many: bool, groups: &[RootId]) -> bool {
     let mut changed = false;
-    if !ctx.roots.contains(&root) && ctx.roots.len() < 2 {
+    let group = groups.get(root as usize).copied().unwrap_or(root);
+    let represented = ctx
+        .roots
+        .iter()
+        .any(|&r| groups.get(r as usize).copied().unwrap_or(r) == group);
+    if !represented && ctx.roots.len() < 2 {
         ctx.roots.push(root);
         changed = true;
     }
@@ -785,13 +914,62 @@ fn declared_matcher(pattern: &str) -> impl Fn(&str) -> bool {
 fn glob_part(pattern: &str, name: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == name,
-        Some((prefix, rest)) => {
-            name.starts_with(prefix)
-                && (rest.is_empty() && true
-                    || name.len() >= prefix.len() && {
-                        let tail = &name[prefix.len()..];
-                        (0..=tail.len()).any(|i| glob_part(rest, &tail[i..]))
-                    })
-        }
+        Some((prefix, rest)) => name.strip_prefix(prefix).is_some_and(|tail| {
+            (0..=tail.len())
+                .filter(|&i| tail.is_char_boundary(i))
+                .any(|i| glob_part(rest, &tail[i..]))
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_patterns_match_one_name_part_per_star() {
+        let views = declared_matcher("pkg.views.*");
+        assert!(views("pkg.views.index"));
+        assert!(!views("pkg.views.Admin.get"));
+        assert!(!views("pkg.other.index"));
+        let method = declared_matcher("pkg.worker:Worker.handle");
+        assert!(method("pkg.worker.Worker.handle"));
+        assert!(!method("pkg.worker.Worker.run"));
+        let handlers = declared_matcher("app.api.handle_*");
+        assert!(handlers("app.api.handle_get"));
+        assert!(handlers("app.api.handle_"));
+        assert!(!handlers("app.api.dispatch"));
+    }
+
+    #[test]
+    fn locksets_intersect_over_paths_and_roots_are_capped() {
+        let lock = |name: &str| Loc::Attr {
+            class: "m.C".to_string(),
+            name: name.to_string(),
+        };
+        let mut ctx = Context::default();
+        assert!(merge_lockset(
+            &mut ctx,
+            &[lock("a"), lock("b")].into_iter().collect()
+        ));
+        assert!(merge_lockset(&mut ctx, &[lock("b")].into_iter().collect()));
+        assert!(!merge_lockset(
+            &mut ctx,
+            &[lock("b"), lock("c")].into_iter().collect()
+        ));
+        assert_eq!(ctx.lockset, Some([lock("b")].into_iter().collect()));
+        // Roots 0 and 1 are one group; 2 and 3 are groups of their own.
+        let groups = [0, 0, 2, 3];
+        assert!(merge_root(&mut ctx, 0, false, &groups));
+        assert!(!merge_root(&mut ctx, 1, false, &groups));
+        assert!(merge_root(&mut ctx, 2, false, &groups));
+        assert!(!merge_root(&mut ctx, 3, false, &groups));
+        assert!(merge_root(&mut ctx, 3, true, &groups));
+        assert_eq!(ctx.roots, vec![0, 2]);
+        assert!(ctx.many);
+        assert!(merge_owned(&mut ctx, true));
+        assert!(merge_owned(&mut ctx, false));
+        assert!(!merge_owned(&mut ctx, true));
+        assert_eq!(ctx.self_owned, Some(false));
     }
 }

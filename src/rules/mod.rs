@@ -130,6 +130,8 @@ declare_rules! {
         "Shared state is guarded by a lock in some places and written without it in others.";
     IterationDuringMutation => "SN204", "iteration-during-mutation", Races, Error,
         "A shared container is iterated while another thread may change its size.";
+    SharedDecoratorState => "SN205", "shared-decorator-state", Races, Warning,
+        "A context manager used as a decorator keeps per-call state on the one shared instance.";
 }
 
 impl Rule {

@@ -107,6 +107,7 @@ fn lock_like_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     (lower.contains("lock") && !lower.contains("block") && !lower.contains("clock"))
         || lower.contains("mutex")
+        || lower.contains("cond")
 }
 
 /// Methods that change a container in place.
@@ -135,7 +136,11 @@ const MUTATING_METHODS: &[&str] = &[
     "__delitem__",
 ];
 
-/// Methods that iterate a container.
+/// Container methods that are one atomic step on the builtin types.
+const ATOMIC_METHODS: &[&str] = &["append", "appendleft", "popleft", "add", "pop", "popitem"];
+
+/// Methods that iterate a container. (Not `copy()`: a copy is made in one C call, the usual fix
+/// for iterating shared state.)
 const ITERATING_METHODS: &[&str] = &[
     "items",
     "keys",
@@ -143,17 +148,10 @@ const ITERATING_METHODS: &[&str] = &[
     "iteritems",
     "iterkeys",
     "itervalues",
-    "copy",
 ];
 
 /// Builtins that iterate their argument.
 const ITERATING_BUILTINS: &[&str] = &[
-    "builtins.list",
-    "builtins.tuple",
-    "builtins.set",
-    "builtins.frozenset",
-    "builtins.dict",
-    "builtins.sorted",
     "builtins.sum",
     "builtins.min",
     "builtins.max",
@@ -164,9 +162,17 @@ const ITERATING_BUILTINS: &[&str] = &[
     "six.iteritems",
     "six.itervalues",
     "six.iterkeys",
-    "six.viewitems",
-    "six.viewvalues",
-    "six.viewkeys",
+];
+
+/// Builtins that copy their argument in one C call: `list(d)`, `sorted(d.items())` take a snapshot,
+/// the usual fix for iterating shared state, and do not fail when another thread changes `d`.
+const SNAPSHOT_BUILTINS: &[&str] = &[
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.set",
+    "builtins.frozenset",
+    "builtins.dict",
+    "builtins.sorted",
 ];
 
 /// Per-function walk state.
@@ -188,6 +194,10 @@ struct Frame {
     checks: Vec<(Loc, TextRange, Vec<LockRef>, bool)>,
     /// Nesting depth of conditions being walked (accesses in them are checks).
     in_test: usize,
+    /// `d.items()` calls that are the argument of `list(...)` and friends: copied, not iterated.
+    snapshots: HashSet<TextRange>,
+    /// Locals assigned the future an executor's `submit` returned.
+    submitted: HashSet<String>,
     /// The qualname of this function, for naming nested functions and cells.
     qualname: String,
 }
@@ -287,6 +297,8 @@ impl<'a> Builder<'a> {
             loop_depth: 0,
             checks: Vec::new(),
             in_test: 0,
+            snapshots: HashSet::new(),
+            submitted: HashSet::new(),
             qualname,
         });
         self.body(body);
@@ -435,6 +447,18 @@ impl<'a> Builder<'a> {
     }
 
     fn record(&mut self, loc: Loc, kind: AccessKind, range: TextRange, via_self: bool) {
+        self.record_with(loc, kind, range, via_self, false);
+    }
+
+    /// [`Self::record`] for a write that stores a literal constant (when `constant`).
+    fn record_with(
+        &mut self,
+        loc: Loc,
+        kind: AccessKind,
+        range: TextRange,
+        via_self: bool,
+        constant: bool,
+    ) {
         let held = self.frame().held.clone();
         if kind.is_write() {
             let pairs: Vec<CheckAct> = self
@@ -450,6 +474,7 @@ impl<'a> Builder<'a> {
                     held_at_check: held_at_check.clone(),
                     held_at_act: held.clone(),
                     via_self,
+                    act_is_constant: constant,
                 })
                 .collect();
             self.summary().check_acts.extend(pairs);
@@ -460,6 +485,7 @@ impl<'a> Builder<'a> {
             range,
             held,
             via_self,
+            atomic: false,
         });
     }
 
@@ -582,12 +608,7 @@ impl<'a> Builder<'a> {
             Expr::Name(_) | Expr::Attribute(_) => {
                 let (loc, _) = self.location(expr).or_else(|| self.local_lock(expr))?;
                 let (name, ty) = match (&loc, expr) {
-                    (Loc::Attr { class, name }, _) => (
-                        name.clone(),
-                        self.semantic
-                            .class_by_qualname(class)
-                            .and_then(|c| c.attr_types.get(name).cloned()),
-                    ),
+                    (Loc::Attr { class, name }, _) => (name.clone(), self.attr_type(class, name)),
                     (_, Expr::Name(n)) => (
                         n.id.to_string(),
                         match self.semantic.binding(&frame.scopes, n.id.as_str()) {
@@ -607,6 +628,25 @@ impl<'a> Builder<'a> {
             }
             _ => None,
         }
+    }
+
+    /// The class of `class.name` (`self.name = C()` in a method of `class` or of one of its bases
+    /// in this file).
+    fn attr_type(&self, class: &str, name: &str) -> Option<String> {
+        let mut pending = vec![class.to_string()];
+        let mut seen = Vec::new();
+        while let Some(current) = pending.pop() {
+            if seen.contains(&current) {
+                continue;
+            }
+            let info = self.semantic.class_by_qualname(&current)?;
+            if let Some(ty) = info.attr_types.get(name) {
+                return Some(ty.clone());
+            }
+            pending.extend(info.bases.iter().cloned());
+            seen.push(current);
+        }
+        None
     }
 
     /// A lock held in a local variable (taken from somewhere shared): named by the expression.
@@ -697,6 +737,18 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Whether `expr` is a future returned by an executor's `submit`: the call itself, or a
+    /// local assigned from one.
+    fn is_submitted_future(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Call(call) => {
+                matches!(&*call.func, Expr::Attribute(a) if a.attr.as_str() == "submit")
+            }
+            Expr::Name(name) => self.frame().submitted.contains(name.id.as_str()),
+            _ => false,
+        }
+    }
+
     /// The class of the object `expr` evaluates to, as far as local reasoning knows.
     fn type_of(&self, expr: &Expr) -> Option<String> {
         let frame = self.frame();
@@ -726,11 +778,17 @@ impl<'a> Builder<'a> {
         let spawn = |builder: &mut Self, kind: SpawnKind, target: Option<&Expr>, many: bool| {
             if let Some(target) = target {
                 let callee = builder.callee_of(target);
+                let on_other_object = matches!(
+                    (target, &callee),
+                    (Expr::Attribute(attribute), Callee::Method { .. })
+                        if !matches!(&*attribute.value, Expr::Name(n) if matches!(n.id.as_str(), "self" | "cls"))
+                );
                 if callee != Callee::Unknown {
                     builder.summary().spawns.push(Spawn {
                         kind,
                         target: callee,
                         many,
+                        on_other_object,
                         range,
                     });
                 }
@@ -808,22 +866,46 @@ impl<'a> Builder<'a> {
                 ("run_in_executor", _) => {
                     spawn(self, SpawnKind::RunInExecutor, args.args.get(1), true)
                 }
-                ("add_done_callback", _) => {
+                // Only a `concurrent.futures` future runs its callbacks on a worker thread (an
+                // asyncio one runs them on its loop): the future must come from `submit`.
+                ("add_done_callback", _) if self.is_submitted_future(&attribute.value) => {
                     spawn(self, SpawnKind::DoneCallback, args.args.first(), in_loop)
                 }
                 _ => {}
             }
             // Container effects: `d.append(x)`, `d.items()`.
             if let Some((loc, via_self)) = self.container(&attribute.value) {
-                if MUTATING_METHODS.contains(&method) {
+                if method == "setdefault" {
+                    // Insert-if-absent in one step: it completes no check-then-act.
+                    let checks = std::mem::take(&mut self.frame_mut().checks);
                     self.record(loc, AccessKind::Mutate, range, via_self);
-                } else if ITERATING_METHODS.contains(&method) && self.frame().in_test == 0 {
+                    self.frame_mut().checks = checks;
+                } else if MUTATING_METHODS.contains(&method) {
+                    self.record(loc, AccessKind::Mutate, range, via_self);
+                    if ATOMIC_METHODS.contains(&method) {
+                        if let Some(access) = self.summary().accesses.last_mut() {
+                            access.atomic = true;
+                        }
+                    }
+                } else if ITERATING_METHODS.contains(&method)
+                    && self.frame().in_test == 0
+                    && !self.frame().snapshots.contains(&range)
+                {
                     // `d.items()` is iterated by whoever consumes it: count it as iteration.
                     self.record(loc, AccessKind::Iterate, range, via_self);
                 }
             }
         }
-        // `list(d)`, `sorted(d)`, `six.itervalues(d)`.
+        // `list(d.items())`: the inner call is copied, not iterated.
+        if qualified
+            .as_deref()
+            .is_some_and(|q| SNAPSHOT_BUILTINS.contains(&q))
+        {
+            if let Some(Expr::Call(inner)) = args.args.first() {
+                self.frame_mut().snapshots.insert(inner.range());
+            }
+        }
+        // `sum(d)`, `six.itervalues(d)`.
         if qualified
             .as_deref()
             .is_some_and(|q| ITERATING_BUILTINS.contains(&q))
@@ -884,6 +966,7 @@ impl<'a> Builder<'a> {
                                     is_virtual: false,
                                 },
                                 many: true,
+                                on_other_object: false,
                                 range,
                             });
                         }
@@ -910,7 +993,8 @@ impl<'a> Builder<'a> {
                     } else {
                         (AccessKind::Write, target.range())
                     };
-                    self.record(loc, kind, range, via_self);
+                    let constant = !augmented && value.is_some_and(is_literal);
+                    self.record_with(loc, kind, range, via_self, constant);
                 } else if let Expr::Attribute(attribute) = target {
                     // `config.value = 1` on a shared object mutates it.
                     if let Some((loc, via_self)) = self.container(&attribute.value) {
@@ -1000,6 +1084,8 @@ impl<'a> Builder<'a> {
             methods: Vec::new(),
             assigned: Vec::new(),
             class_attrs: Vec::new(),
+            body_attrs: Vec::new(),
+            instance_attrs: Vec::new(),
             lock_attrs: info
                 .attr_types
                 .iter()
@@ -1014,14 +1100,14 @@ impl<'a> Builder<'a> {
                 Stmt::Assign(assign) => {
                     for target in &assign.targets {
                         for name in target_names(target) {
-                            summary.class_attrs.push(name.clone());
+                            summary.body_attrs.push(name.clone());
                             summary.assigned.push(name);
                         }
                     }
                 }
-                Stmt::AnnAssign(assign) => {
+                Stmt::AnnAssign(assign) if assign.value.is_some() => {
                     for name in target_names(&assign.target) {
-                        summary.class_attrs.push(name.clone());
+                        summary.body_attrs.push(name.clone());
                         summary.assigned.push(name);
                     }
                 }
@@ -1051,12 +1137,15 @@ impl<'a> Builder<'a> {
                     let function = &self.functions[index];
                     let mut assigned = Vec::new();
                     let mut class_attrs = Vec::new();
+                    let mut instance_attrs = Vec::new();
                     let mut takes_lock = false;
                     for access in &function.accesses {
                         if let Loc::Attr { class, name } = &access.loc {
                             if class == &qualname && access.kind == AccessKind::Write {
                                 assigned.push(name.clone());
-                                if !access.via_self {
+                                if access.via_self {
+                                    instance_attrs.push(name.clone());
+                                } else {
                                     class_attrs.push(name.clone());
                                 }
                             }
@@ -1067,6 +1156,7 @@ impl<'a> Builder<'a> {
                     let class = &mut self.classes[class_index];
                     class.assigned.extend(assigned);
                     class.class_attrs.extend(class_attrs);
+                    class.instance_attrs.extend(instance_attrs);
                     class.takes_lock |= takes_lock;
                 }
                 Stmt::ClassDef(inner) => self.class(inner),
@@ -1074,7 +1164,12 @@ impl<'a> Builder<'a> {
             }
         }
         let class = &mut self.classes[class_index];
-        for list in [&mut class.assigned, &mut class.class_attrs] {
+        for list in [
+            &mut class.assigned,
+            &mut class.class_attrs,
+            &mut class.body_attrs,
+            &mut class.instance_attrs,
+        ] {
             list.sort();
             list.dedup();
         }
@@ -1102,6 +1197,18 @@ fn is_super_call(call: &ast::ExprCall) -> bool {
 
 fn lambda_qualname(outer: &str, range: TextRange) -> String {
     format!("{outer}.<lambda@{}>", range.start().to_u32())
+}
+
+/// `None`, `True`, a number, a string: storing it twice is the same as storing it once.
+fn is_literal(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::NoneLiteral(_)
+            | Expr::BooleanLiteral(_)
+            | Expr::NumberLiteral(_)
+            | Expr::StringLiteral(_)
+            | Expr::BytesLiteral(_)
+    )
 }
 
 fn ends_in_exit(body: &[Stmt]) -> bool {
@@ -1210,44 +1317,126 @@ fn collect_locals(
     }
 }
 
-/// Every name loaded inside functions and lambdas nested in `body` (over-approximates their free
-/// variables).
+/// The free variables of the functions and lambdas nested in `body`: names they load (or declare
+/// `nonlocal`) without binding them themselves. Those of `body`'s own locals are closure cells.
 fn collect_nested_free_names(body: &[Stmt], out: &mut HashSet<String>) {
-    struct Collect<'s> {
-        out: &'s mut HashSet<String>,
-        nested: usize,
+    /// Walks one scope's code: loads and nested scopes, not the nested scopes' bodies.
+    struct Scan<'s> {
+        loads: &'s mut HashSet<String>,
+        nested: &'s mut HashSet<String>,
     }
-    impl<'e> Visitor<'e> for Collect<'_> {
+    impl<'e> Visitor<'e> for Scan<'_> {
         fn visit_stmt(&mut self, stmt: &'e Stmt) {
             stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match stmt {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
-                    self.nested += 1;
-                    visitor::walk_stmt(self, stmt);
-                    self.nested -= 1;
+                Stmt::FunctionDef(def) => {
+                    for decorator in &def.decorator_list {
+                        self.visit_expr(&decorator.expression);
+                    }
+                    let params: Vec<String> = def
+                        .parameters
+                        .iter()
+                        .map(|p| p.name().to_string())
+                        .collect();
+                    self.nested.extend(function_free_names(&params, &def.body));
                 }
-                Stmt::Nonlocal(node) if self.nested > 0 => {
-                    self.out.extend(node.names.iter().map(|n| n.to_string()));
+                Stmt::ClassDef(def) => {
+                    // Methods see the enclosing function's names, not the class body's.
+                    let mut inner = HashSet::new();
+                    collect_nested_free_names(&def.body, &mut inner);
+                    self.nested.extend(inner);
                 }
                 _ => visitor::walk_stmt(self, stmt),
             })
         }
         fn visit_expr(&mut self, expr: &'e Expr) {
             stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match expr {
-                Expr::Lambda(_) => {
-                    self.nested += 1;
-                    visitor::walk_expr(self, expr);
-                    self.nested -= 1;
+                Expr::Lambda(lambda) => {
+                    let params: HashSet<String> = lambda
+                        .parameters
+                        .iter()
+                        .flat_map(|p| p.iter().map(|p| p.name().to_string()))
+                        .collect();
+                    let mut loads = HashSet::new();
+                    let mut nested = HashSet::new();
+                    Scan {
+                        loads: &mut loads,
+                        nested: &mut nested,
+                    }
+                    .visit_expr(&lambda.body);
+                    self.nested.extend(
+                        loads
+                            .into_iter()
+                            .chain(nested)
+                            .filter(|n| !params.contains(n)),
+                    );
                 }
-                Expr::Name(name) if self.nested > 0 => {
-                    self.out.insert(name.id.to_string());
+                Expr::Name(name) if name.ctx.is_load() => {
+                    self.loads.insert(name.id.to_string());
+                }
+                Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
+                    // The comprehension's own targets are local to it.
+                    let generators = match expr {
+                        Expr::ListComp(c) => &c.generators,
+                        Expr::SetComp(c) => &c.generators,
+                        Expr::DictComp(c) => &c.generators,
+                        Expr::Generator(c) => &c.generators,
+                        _ => return,
+                    };
+                    let bound: HashSet<String> = generators
+                        .iter()
+                        .flat_map(|g| target_names(&g.target))
+                        .collect();
+                    let mut loads = HashSet::new();
+                    Scan {
+                        loads: &mut loads,
+                        nested: &mut *self.nested,
+                    }
+                    .walk(expr);
+                    self.loads
+                        .extend(loads.into_iter().filter(|n| !bound.contains(n)));
                 }
                 _ => visitor::walk_expr(self, expr),
             })
         }
     }
-    let mut collect = Collect { out, nested: 0 };
+
+    impl Scan<'_> {
+        fn walk(&mut self, expr: &Expr) {
+            visitor::walk_expr(self, expr);
+        }
+    }
+
+    /// The free variables of a function with these parameters and body.
+    fn function_free_names(params: &[String], body: &[Stmt]) -> HashSet<String> {
+        let mut locals: HashSet<String> = params.iter().cloned().collect();
+        let mut globals = HashSet::new();
+        let mut nonlocals = HashSet::new();
+        collect_locals(body, &mut locals, &mut globals, &mut nonlocals);
+        let mut loads = HashSet::new();
+        let mut nested = HashSet::new();
+        let mut scan = Scan {
+            loads: &mut loads,
+            nested: &mut nested,
+        };
+        for stmt in body {
+            scan.visit_stmt(stmt);
+        }
+        loads
+            .into_iter()
+            .chain(nested)
+            .filter(|name| !locals.contains(name) || nonlocals.contains(name))
+            .filter(|name| !globals.contains(name))
+            .chain(nonlocals.iter().cloned())
+            .collect()
+    }
+
+    let mut loads = HashSet::new();
+    let mut scan = Scan {
+        loads: &mut loads,
+        nested: out,
+    };
     for stmt in body {
-        collect.visit_stmt(stmt);
+        scan.visit_stmt(stmt);
     }
 }
 
@@ -1361,6 +1550,11 @@ impl<'a> Builder<'a> {
                 }
             }
             Stmt::Assign(assign) => {
+                if let ([Expr::Name(target)], true) =
+                    (&*assign.targets, self.is_submitted_future(&assign.value))
+                {
+                    self.frame_mut().submitted.insert(target.id.to_string());
+                }
                 self.visit_expr(&assign.value);
                 for target in &assign.targets {
                     self.target(target, Some(&assign.value), false, assign.range());
@@ -1504,12 +1698,24 @@ impl<'a> Builder<'a> {
 
     /// A condition: its accesses are checks (for SN202), and `if lock.acquire(...)` takes a lock.
     fn test(&mut self, test: &'a Expr) {
-        if let Expr::Call(call) = test {
-            if let Expr::Attribute(attribute) = &*call.func {
-                if attribute.attr.as_str() == "acquire" {
-                    if let Some(lock) = self.lock_of(&attribute.value) {
-                        self.frame_mut().held.push(lock);
-                        return;
+        // `if not lock.acquire(False): ...` holds the lock after the test too (where it goes on).
+        // `if ready and lock.acquire(blocking=False):` takes it too.
+        let test_call = match test {
+            Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => &*unary.operand,
+            other => other,
+        };
+        let operands: Vec<&Expr> = match test_call {
+            Expr::BoolOp(node) if node.op == ast::BoolOp::And => node.values.iter().collect(),
+            other => vec![other],
+        };
+        for operand in operands {
+            if let Expr::Call(call) = operand {
+                if let Expr::Attribute(attribute) = &*call.func {
+                    if attribute.attr.as_str() == "acquire" {
+                        if let Some(lock) = self.lock_of(&attribute.value) {
+                            self.frame_mut().held.push(lock);
+                            return;
+                        }
                     }
                 }
             }
@@ -1540,6 +1746,20 @@ impl<'a> Builder<'a> {
                 } else {
                     visitor::walk_expr(self, expr);
                 }
+            }
+            // `@contextmanager def locked(self): with self._lock: yield` hands out that lock:
+            // `with self.locked():` holds `_lock`.
+            Expr::Yield(_) if !self.frame().held.is_empty() => {
+                if let Some(LockRef::At {
+                    loc: Loc::Attr { name, .. },
+                }) = self.frame().held.first().cloned()
+                {
+                    let summary = self.summary();
+                    if summary.returns_attr.is_none() {
+                        summary.returns_attr = Some(name);
+                    }
+                }
+                visitor::walk_expr(self, expr);
             }
             Expr::Lambda(lambda) => {
                 let qualname = lambda_qualname(&self.frame().qualname, lambda.range());
@@ -1578,6 +1798,8 @@ impl<'a> Builder<'a> {
                     loop_depth: 0,
                     checks: Vec::new(),
                     in_test: 0,
+                    snapshots: HashSet::new(),
+                    submitted: HashSet::new(),
                     qualname,
                 });
                 self.visit_expr(&lambda.body);

@@ -108,6 +108,9 @@ pub struct Access {
     pub held: Vec<LockRef>,
     /// Made through `self` (so owned while the object is being constructed).
     pub via_self: bool,
+    /// One call that CPython performs atomically on the builtin containers (`lst.append(x)`,
+    /// `s.add(x)`, `dq.popleft()`): not a race on its own.
+    pub atomic: bool,
 }
 
 /// A test of shared state followed by an update that depends on it.
@@ -125,6 +128,8 @@ pub struct CheckAct {
     pub held_at_act: Vec<LockRef>,
     /// The update is made through `self`.
     pub via_self: bool,
+    /// The update stores a literal (`self.alive = False`): repeating it is harmless.
+    pub act_is_constant: bool,
 }
 
 /// What a call or a thread target refers to, as far as one file can tell.
@@ -208,6 +213,9 @@ pub struct Spawn {
     pub target: Callee,
     /// Started many times (a loop, a comprehension, a pool, a server), so it races with itself.
     pub many: bool,
+    /// The target is a method of another object (`Thread(target=reactor.run)`), not of `self`:
+    /// the thread works on that object's state.
+    pub on_other_object: bool,
     #[serde(skip)]
     pub range: TextRange,
 }
@@ -257,8 +265,12 @@ pub struct ClassSummary {
     pub methods: Vec<(String, u32)>,
     /// Attributes assigned anywhere (`self.x = `, `cls.x = `, class body).
     pub assigned: Vec<String>,
-    /// Attributes that live on the class itself (class body, `cls.x = `, `C.x = `).
+    /// Attributes written through the class (`cls.x = `, `C.x = `): they live on the class.
     pub class_attrs: Vec<String>,
+    /// Attributes given a value in the class body (often only a default for instances).
+    pub body_attrs: Vec<String>,
+    /// Attributes written through `self`: they live on each instance.
+    pub instance_attrs: Vec<String>,
     /// Attributes that hold a thread lock (`self._lock = threading.Lock()`).
     pub lock_attrs: Vec<String>,
     /// Whether some method takes a thread lock (its own or a module's).

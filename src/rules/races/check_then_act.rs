@@ -49,7 +49,10 @@ pub fn check(
             let owned = pair.via_self
                 && ctx.self_owned == Some(true)
                 && (crate::project::binds_instance(pair.act_kind) || !project.is_class_attr(&loc));
+            // Two threads both storing `False` after both saw `True` is harmless.
             if owned
+                || pair.act_is_constant
+                || project.is_method(&loc)
                 || !project.lockset_at(function, &pair.held_at_act).is_empty()
                 || !project.lockset_at(function, &pair.held_at_check).is_empty()
             {

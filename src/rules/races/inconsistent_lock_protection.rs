@@ -8,14 +8,14 @@
 //! A lock only excludes code that takes it. The guarded writes show the state needs the lock; the
 //! unguarded one can interleave with them and corrupt the state, whatever the others hold.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::{confidence, describe_threads, flow, may_run_in_parallel, SharedAccess};
 use crate::diagnostic::{Diagnostic, Related};
 use crate::project::Project;
 use crate::rules::Rule;
 use crate::source::{SourceFiles, Span};
-use crate::summary::Loc;
+use crate::summary::{AccessKind, Loc};
 
 pub fn check(
     project: &Project,
@@ -25,7 +25,11 @@ pub fn check(
     reported: &mut HashSet<Span>,
     out: &mut Vec<Diagnostic>,
 ) {
-    for write in accesses.iter().filter(|a| a.access.kind.is_write()) {
+    // `lst.append(x)` on its own is atomic; it still counts as evidence when guarded.
+    for write in accesses
+        .iter()
+        .filter(|a| a.access.kind.is_write() && !a.access.atomic)
+    {
         let contents = write.access.kind.on_contents();
         let protected: Vec<&SharedAccess> = accesses
             .iter()
@@ -39,10 +43,37 @@ pub fn check(
         if protected.is_empty() {
             continue;
         }
-        let guards: BTreeSet<&Loc> = protected.iter().flat_map(|p| p.lockset.iter()).collect();
-        if write.lockset.iter().any(|l| guards.contains(l)) {
+        // Rebinding an attribute is one atomic store; it only loses data against a guarded
+        // read-modify-write of the same attribute. Containers are different: their methods are
+        // not atomic in general (`cachetools`, `WeakSet`), so any guarded change counts.
+        if !contents
+            && !protected
+                .iter()
+                .any(|p| p.access.kind == AccessKind::ReadModifyWrite)
+        {
             continue;
         }
+        // The guard is the lock most of the guarded changes hold. A change under another lock
+        // is the odd one out only when that lock guards fewer of them (a tie proves nothing).
+        let mut uses: BTreeMap<&Loc, usize> = BTreeMap::new();
+        for lock in protected.iter().flat_map(|p| p.lockset.iter()) {
+            *uses.entry(lock).or_default() += 1;
+        }
+        let best = uses.values().copied().max().unwrap_or(0);
+        let held_best = write
+            .lockset
+            .iter()
+            .map(|l| uses.get(l).copied().unwrap_or(0) + 1)
+            .max()
+            .unwrap_or(0);
+        if held_best >= best {
+            continue;
+        }
+        let guards: BTreeSet<&Loc> = uses
+            .iter()
+            .filter(|(_, &n)| n == best)
+            .map(|(l, _)| *l)
+            .collect();
         if !protected
             .iter()
             .any(|p| may_run_in_parallel(project, write, p))

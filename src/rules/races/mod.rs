@@ -18,6 +18,7 @@ use crate::summary::{Access, Loc};
 mod check_then_act;
 mod inconsistent_lock_protection;
 mod iteration_during_mutation;
+pub mod shared_decorator_state;
 mod signal_outside_main_thread;
 mod unsynchronized_read_modify_write;
 
@@ -106,7 +107,7 @@ pub fn shared_accesses(project: &Project) -> BTreeMap<Loc, Vec<SharedAccess<'_>>
                 }
             }
             let loc = project.canonical_loc(&access.loc);
-            if project.is_owned(function, access, &loc) {
+            if project.is_owned(function, access, &loc) || project.is_method(&loc) {
                 continue;
             }
             groups.entry(loc).or_default().push(SharedAccess {
@@ -161,7 +162,8 @@ pub fn may_run_in_parallel(project: &Project, a: &SharedAccess, b: &SharedAccess
     if ca.many || cb.many || ca.roots.len() > 1 || cb.roots.len() > 1 {
         return true;
     }
-    ca.roots[0] != cb.roots[0]
+    let group = |r: u32| project.roots[r as usize].group;
+    group(ca.roots[0]) != group(cb.roots[0])
 }
 
 /// How the threads that run `function` are started, for messages, and where (related spans).

@@ -4,16 +4,107 @@
 //! kind of node. One file per rule.
 
 use crate::checker::Checker;
-use crate::python::ast::{self, Stmt};
+use crate::python::ast::{self, Expr, Stmt};
+
+mod lock_not_shared;
+mod thread_args_not_tuple;
+mod thread_init_without_super;
+mod thread_positional_group;
+mod thread_run_called;
+mod thread_start_overridden;
+pub mod thread_started_twice;
+mod thread_target_called;
+
+/// Once per module, with its top-level statements (scripts start threads there too).
+pub fn on_module(checker: &mut Checker, body: &[Stmt]) {
+    thread_started_twice::check(checker, body);
+}
 
 /// At every class definition, before its body is walked.
-pub fn on_class_def(_checker: &mut Checker, _def: &ast::StmtClassDef) {}
+pub fn on_class_def(checker: &mut Checker, def: &ast::StmtClassDef) {
+    let Some(base) = checker
+        .semantic
+        .class_of_def(def)
+        .and_then(|class| checker.semantic.concurrency_base(&class.qualname))
+    else {
+        return;
+    };
+    thread_init_without_super::check(checker, def, base);
+    thread_start_overridden::check(checker, def, base);
+}
 
 /// At every function definition, before its body is walked.
-pub fn on_function_def(_checker: &mut Checker, _def: &ast::StmtFunctionDef) {}
+pub fn on_function_def(checker: &mut Checker, def: &ast::StmtFunctionDef) {
+    lock_not_shared::check_function(checker, def);
+    thread_started_twice::check(checker, &def.body);
+}
 
 /// At every statement other than class and function definitions.
-pub fn on_stmt(_checker: &mut Checker, _stmt: &Stmt) {}
+pub fn on_stmt(checker: &mut Checker, stmt: &Stmt) {
+    if let Stmt::With(with) = stmt {
+        lock_not_shared::check_with(checker, with);
+    }
+}
 
 /// At every call expression.
-pub fn on_call(_checker: &mut Checker, _call: &ast::ExprCall) {}
+pub fn on_call(checker: &mut Checker, call: &ast::ExprCall) {
+    let qualified = checker.qualified_name(&call.func);
+    if let Some(constructor) = qualified
+        .as_deref()
+        .and_then(|q| thread_constructor(checker, q))
+    {
+        thread_args_not_tuple::check(checker, call, constructor);
+        thread_positional_group::check(checker, call, constructor);
+    }
+    thread_target_called::check(checker, call, qualified.as_deref());
+    thread_run_called::check(checker, call);
+}
+
+/// Which of the thread and process constructors a call is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constructor {
+    /// `threading.Thread` or `multiprocessing.Process` (or a subclass in this file): `group`,
+    /// `target`, `name`, `args`, `kwargs`.
+    ThreadOrProcess(&'static str),
+    /// `threading.Timer`: `interval`, `function`, `args`, `kwargs`.
+    Timer,
+}
+
+fn thread_constructor(checker: &Checker, qualified: &str) -> Option<Constructor> {
+    match qualified {
+        "threading.Timer" => Some(Constructor::Timer),
+        "threading.Thread" => Some(Constructor::ThreadOrProcess("threading.Thread")),
+        "multiprocessing.Process" => Some(Constructor::ThreadOrProcess("multiprocessing.Process")),
+        _ => None,
+    }
+    .or_else(|| {
+        // A subclass defined in this file keeps the base's signature only when it does not
+        // define its own `__init__`.
+        let class = checker.semantic.class_by_qualname(qualified)?;
+        if class.methods.iter().any(|m| m == "__init__") {
+            return None;
+        }
+        checker
+            .semantic
+            .concurrency_base(qualified)
+            .map(Constructor::ThreadOrProcess)
+    })
+}
+
+/// The keyword argument `name` of `call`.
+pub fn keyword<'a>(call: &'a ast::ExprCall, name: &str) -> Option<&'a ast::Keyword> {
+    call.arguments
+        .keywords
+        .iter()
+        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
+}
+
+/// `Thread` or `Process`, for messages.
+pub fn short(qualified: &str) -> &str {
+    qualified.rsplit('.').next().unwrap_or(qualified)
+}
+
+/// The name a callee expression shows in messages (`work`, `self.work`).
+pub fn callee_text<'a>(checker: &Checker<'a>, func: &Expr) -> &'a str {
+    checker.text(func)
+}

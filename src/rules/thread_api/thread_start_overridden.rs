@@ -1,0 +1,62 @@
+//! SN105 `thread-start-overridden`.
+//!
+//! ## What it does
+//! Finds a `Thread` or `Process` subclass that overrides `start()` without calling the base
+//! class's `start()`.
+//!
+//! ## Why is this bad?
+//! The base `start()` is what creates the new thread or process. An override that does the work
+//! itself (or calls `run()`) runs it in the caller: nothing happens in the background.
+//!
+//! ## Example
+//! ```python
+//! class Poller(Thread):
+//!     def start(self):
+//!         self.poll_forever()
+//! ```
+//!
+//! Use instead:
+//! ```python
+//! class Poller(Thread):
+//!     def run(self):
+//!         self.poll_forever()
+//! ```
+
+use super::short;
+use super::thread_init_without_super::{calls_base_method, method};
+use crate::checker::Checker;
+use crate::diagnostic::Diagnostic;
+use crate::python::ast;
+use crate::python::Ranged;
+use crate::rules::Rule;
+
+pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, base: &str) {
+    if !checker.enabled(Rule::ThreadStartOverridden) {
+        return;
+    }
+    let Some(start) = method(class, "start") else {
+        return;
+    };
+    if calls_base_method(&start.body, "start") {
+        return;
+    }
+    let what = if base == "multiprocessing.Process" {
+        "process"
+    } else {
+        "thread"
+    };
+    checker.report(
+        Diagnostic::new(
+            Rule::ThreadStartOverridden,
+            checker.span(start.name.range()),
+            format!(
+                "`{}.start` overrides `{}.start` without calling it: no {what} is ever started, the work runs in the caller",
+                class.name,
+                short(base)
+            ),
+        )
+        .with_help(format!(
+            "Put the {what}'s work in `run()` and leave `start()` alone (or call `super().start()` from the override)."
+        )),
+    );
+}

@@ -1,0 +1,152 @@
+//! The fixture harness: every Python file under `fixtures/` states the findings it must produce
+//! with trailing `# expect: SN101` (or `# expect: SN101, SN107`) comments on the line where each
+//! finding starts. A file is checked alone; a directory under `fixtures/projects/` is checked as one
+//! project. The findings must be exactly the expected ones: none missing, none extra.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use snarl::config::{Options, Overrides, Settings};
+use snarl::discover;
+use snarl::pipeline::{self, Input};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn settings() -> Settings {
+    let overrides = Overrides {
+        select: Some(vec!["ALL".to_string()]),
+        ..Overrides::default()
+    };
+    Settings::from_options(Options::default(), &overrides, fixtures_dir(), None)
+        .expect("default settings")
+}
+
+/// (file, line, code) expected by the `# expect:` comments of `path`.
+fn expectations(path: &Path) -> BTreeSet<(PathBuf, u32, String)> {
+    let text = std::fs::read_to_string(path).expect("a readable fixture");
+    let mut out = BTreeSet::new();
+    for (index, line) in text.lines().enumerate() {
+        let Some(at) = line.find("# expect:") else {
+            continue;
+        };
+        for code in line[at + "# expect:".len()..].split(',') {
+            let code = code.trim();
+            if !code.is_empty() {
+                out.insert((path.to_path_buf(), index as u32 + 1, code.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// (file, line, code) of what snarl reports for `paths` checked together.
+fn findings(paths: &[PathBuf]) -> BTreeSet<(PathBuf, u32, String)> {
+    let settings = settings();
+    let files = discover::discover(paths, &settings).expect("fixture paths exist");
+    let result = pipeline::check(files.into_iter().map(Input::File).collect(), &settings);
+    result
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let file = result.files.get(d.span.file);
+            (
+                file.path.clone(),
+                file.row(d.span.range.start()),
+                d.rule.code().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("a fixtures directory")
+        .map(|e| e.expect("a directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            python_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "py") {
+            out.push(path);
+        }
+    }
+}
+
+/// Compares one run; returns the differences as lines.
+fn compare(
+    expected: &BTreeSet<(PathBuf, u32, String)>,
+    found: &BTreeSet<(PathBuf, u32, String)>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, line, code) in expected.difference(found) {
+        out.push(format!("missing    {}:{line}: {code}", path.display()));
+    }
+    for (path, line, code) in found.difference(expected) {
+        out.push(format!("unexpected {}:{line}: {code}", path.display()));
+    }
+    out
+}
+
+#[test]
+fn single_file_fixtures_report_exactly_what_they_expect() {
+    let root = fixtures_dir();
+    let mut files = Vec::new();
+    python_files(&root, &mut files);
+    let files: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|p| !p.starts_with(root.join("projects")))
+        .collect();
+    assert!(files.len() >= 10, "the fixtures are there");
+    let mut failures = Vec::new();
+    for file in &files {
+        failures.extend(compare(
+            &expectations(file),
+            &findings(std::slice::from_ref(file)),
+        ));
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn project_fixtures_report_exactly_what_they_expect() {
+    let root = fixtures_dir().join("projects");
+    let mut projects: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("fixtures/projects")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    projects.sort();
+    assert!(!projects.is_empty(), "the project fixtures are there");
+    let mut failures = Vec::new();
+    for project in &projects {
+        let mut files = Vec::new();
+        python_files(project, &mut files);
+        let expected: BTreeSet<_> = files.iter().flat_map(|f| expectations(f)).collect();
+        failures.extend(compare(&expected, &findings(std::slice::from_ref(project))));
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn every_rule_has_positive_fixtures() {
+    let mut files = Vec::new();
+    python_files(&fixtures_dir(), &mut files);
+    let expected: BTreeSet<String> = files
+        .iter()
+        .flat_map(|f| expectations(f))
+        .map(|(_, _, code)| code)
+        .collect();
+    for rule in snarl::rules::Rule::ALL {
+        if matches!(rule.code(), "SN002" | "SN003") {
+            continue; // not expressible as Python source; tested in tests/robustness.rs
+        }
+        assert!(
+            expected.contains(rule.code()),
+            "no fixture expects {}",
+            rule.code()
+        );
+    }
+}
