@@ -524,9 +524,7 @@ impl Project {
                         site,
                         process: spawn.kind.is_process(),
                         group: RootId::MAX,
-                        // One thread on another object's method owns that object; many
-                        // threads on the same bound method share it.
-                        owns_receiver: spawn.on_other_object && !spawn.many,
+                        owns_receiver: spawn.on_other_object,
                     });
                 }
             }

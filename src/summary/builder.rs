@@ -201,6 +201,8 @@ struct Frame {
     snapshots: HashSet<TextRange>,
     /// Locals assigned the future an executor's `submit` returned.
     submitted: HashSet<String>,
+    /// The loop depth at which each local was last assigned.
+    assigned_at: std::collections::HashMap<String, usize>,
     /// The qualname of this function, for naming nested functions and cells.
     qualname: String,
 }
@@ -302,6 +304,7 @@ impl<'a> Builder<'a> {
             in_test: 0,
             snapshots: HashSet::new(),
             submitted: HashSet::new(),
+            assigned_at: std::collections::HashMap::new(),
             qualname,
         });
         self.body(body);
@@ -781,11 +784,24 @@ impl<'a> Builder<'a> {
         let spawn = |builder: &mut Self, kind: SpawnKind, target: Option<&Expr>, many: bool| {
             if let Some(target) = target {
                 let callee = builder.callee_of(target);
-                let on_other_object = matches!(
-                    (target, &callee),
-                    (Expr::Attribute(attribute), Callee::Method { .. })
-                        if !matches!(&*attribute.value, Expr::Name(n) if matches!(n.id.as_str(), "self" | "cls"))
-                );
+                // `Thread(target=worker.loop)` on an object of its own: one made in this very
+                // loop pass (or a thread started once), not one shared by every pass.
+                let on_other_object = match (target, &callee) {
+                    (Expr::Attribute(attribute), Callee::Method { .. }) => {
+                        match &*attribute.value {
+                            Expr::Name(n) if matches!(n.id.as_str(), "self" | "cls") => false,
+                            Expr::Name(n) => {
+                                let frame = builder.frame();
+                                !many
+                                    || (frame.loop_depth > 0
+                                        && frame.assigned_at.get(n.id.as_str())
+                                            == Some(&frame.loop_depth))
+                            }
+                            _ => !many,
+                        }
+                    }
+                    _ => false,
+                };
                 if callee != Callee::Unknown {
                     builder.summary().spawns.push(Spawn {
                         kind,
@@ -1559,10 +1575,14 @@ impl<'a> Builder<'a> {
                 }
             }
             Stmt::Assign(assign) => {
-                if let ([Expr::Name(target)], true) =
-                    (&*assign.targets, self.is_submitted_future(&assign.value))
-                {
-                    self.frame_mut().submitted.insert(target.id.to_string());
+                if let [Expr::Name(target)] = &*assign.targets {
+                    if self.is_submitted_future(&assign.value) {
+                        self.frame_mut().submitted.insert(target.id.to_string());
+                    }
+                    let depth = self.frame().loop_depth;
+                    self.frame_mut()
+                        .assigned_at
+                        .insert(target.id.to_string(), depth);
                 }
                 self.visit_expr(&assign.value);
                 for target in &assign.targets {
@@ -1810,6 +1830,7 @@ impl<'a> Builder<'a> {
                     in_test: 0,
                     snapshots: HashSet::new(),
                     submitted: HashSet::new(),
+                    assigned_at: std::collections::HashMap::new(),
                     qualname,
                 });
                 self.visit_expr(&lambda.body);
