@@ -453,7 +453,8 @@ impl SemanticModel {
                 Some(Binding::Import(qualified)) | Some(Binding::Function(qualified)) => {
                     qualified.clone()
                 }
-                Some(Binding::Class(index)) => self.classes[*index].qualname.clone(),
+                // A class of this file is itself, never a spelling of a standard one.
+                Some(Binding::Class(index)) => return Some(self.classes[*index].qualname.clone()),
                 Some(Binding::Instance(_)) | Some(Binding::Value) => return None,
                 None if BUILTINS.contains(&name.id.as_str()) => format!("builtins.{}", name.id),
                 None => return None,

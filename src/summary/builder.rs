@@ -273,9 +273,13 @@ impl<'a> Builder<'a> {
         } else {
             owned_locals(self.semantic, body, &locals, &captured)
         };
+        // A function sees its enclosing functions' scopes; module-level names come from the
+        // semantic model (copying the module's own scope into each function would be quadratic
+        // on big modules).
         let mut scopes = self
             .frames
             .last()
+            .filter(|frame| frame.kind != FunctionKind::Module)
             .map(|frame| frame.scopes.clone())
             .unwrap_or_default();
         scopes.push(false);

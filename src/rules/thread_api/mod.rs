@@ -22,11 +22,13 @@ pub fn on_module(checker: &mut Checker, body: &[Stmt]) {
 
 /// At every class definition, before its body is walked.
 pub fn on_class_def(checker: &mut Checker, def: &ast::StmtClassDef) {
-    let Some(base) = checker
-        .semantic
-        .class_of_def(def)
-        .and_then(|class| checker.semantic.concurrency_base(&class.qualname))
-    else {
+    // This definition's own bases: a file can define two classes of one name in `if`/`else`.
+    let Some(base) = checker.semantic.class_of_def(def).and_then(|class| {
+        class
+            .bases
+            .iter()
+            .find_map(|base| checker.semantic.concurrency_base(base))
+    }) else {
         return;
     };
     thread_init_without_super::check(checker, def, base);
