@@ -565,10 +565,17 @@ impl SemanticModel {
 pub fn returns_callable(body: &[Stmt]) -> bool {
     fn callable_value(expr: &Expr) -> bool {
         match expr {
-            Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_) => true,
+            Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_) | Expr::Subscript(_) => true,
+            // `partial(...)`, or an instance of a class (which may define `__call__`).
             Expr::Call(call) => match &*call.func {
-                Expr::Name(name) => name.id.as_str() == "partial",
-                Expr::Attribute(attribute) => attribute.attr.as_str() == "partial",
+                Expr::Name(name) => {
+                    name.id.as_str() == "partial"
+                        || name.id.starts_with(|c: char| c.is_ascii_uppercase())
+                }
+                Expr::Attribute(attribute) => {
+                    attribute.attr.as_str() == "partial"
+                        || attribute.attr.starts_with(|c: char| c.is_ascii_uppercase())
+                }
                 _ => false,
             },
             Expr::If(node) => callable_value(&node.body) || callable_value(&node.orelse),

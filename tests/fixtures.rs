@@ -150,3 +150,39 @@ fn every_rule_has_positive_fixtures() {
         );
     }
 }
+
+/// The report of `fixture` (relative to `fixtures/`) in `format`, with the checkout's path
+/// replaced so the snapshot is the same on every machine.
+fn report(fixture: &str, format: snarl::report::OutputFormat) -> String {
+    let settings = settings();
+    let path = fixtures_dir().join(fixture);
+    let files = discover::discover(&[path], &settings).expect("the fixture exists");
+    let result = pipeline::check(files.into_iter().map(Input::File).collect(), &settings);
+    let mut out = Vec::new();
+    snarl::report::write(
+        format,
+        &result.diagnostics,
+        &result.files,
+        snarl::report::ReportOptions::default(),
+        &mut out,
+    )
+    .expect("a report");
+    String::from_utf8(out)
+        .expect("UTF-8")
+        .replace(&fixtures_dir().display().to_string(), "[FIXTURES]")
+}
+
+#[test]
+fn full_and_json_reports_of_fixtures() {
+    use snarl::report::OutputFormat;
+    insta::assert_snapshot!("SN108_full", report("SN108/twice.py", OutputFormat::Full));
+    insta::assert_snapshot!(
+        "SN201_full",
+        report("SN201/counters.py", OutputFormat::Full)
+    );
+    insta::assert_snapshot!(
+        "SN203_json",
+        report("SN203/protection.py", OutputFormat::Json)
+    );
+    insta::assert_snapshot!("SN102_json", report("SN102/args.py", OutputFormat::Json));
+}

@@ -65,6 +65,10 @@ fn lock_type(checker: &Checker, expr: &Expr) -> Option<String> {
         return None;
     };
     let name = checker.qualified_name(&call.func)?;
+    // `Condition(shared_lock)` waits on a lock others hold.
+    if name.ends_with(".Condition") && !call.arguments.is_empty() {
+        return None;
+    }
     LOCK_TYPES.contains(&name.as_str()).then_some(name)
 }
 
@@ -97,6 +101,19 @@ pub fn check_function(checker: &mut Checker, def: &ast::StmtFunctionDef) {
     }
     let mut created: HashMap<String, (TextRange, String)> = HashMap::new();
     collect_created(checker, &def.body, &mut created);
+    // `global lock` / `nonlocal lock` anywhere in the function makes it shared.
+    for stmt in &def.body {
+        if let Stmt::Global(node) = stmt {
+            for name in &node.names {
+                created.remove(name.as_str());
+            }
+        }
+        if let Stmt::Nonlocal(node) = stmt {
+            for name in &node.names {
+                created.remove(name.as_str());
+            }
+        }
+    }
     if created.is_empty() {
         return;
     }
@@ -228,7 +245,17 @@ impl<'a> Visitor<'a> for Uses {
                 if let Expr::Attribute(attribute) = &*call.func {
                     if let Some(name) = self.lock_name(&attribute.value) {
                         if LOCK_METHODS.contains(&attribute.attr.as_str()) {
-                            if matches!(attribute.attr.as_str(), "acquire" | "wait" | "wait_for") {
+                            let timed_wait = matches!(attribute.attr.as_str(), "wait" | "wait_for")
+                                && !call.arguments.is_empty();
+                            if timed_wait {
+                                // `cond.wait(5)` on a private condition is a sleep, not a lock.
+                                if !self.escaped.contains(&name) {
+                                    self.escaped.push(name);
+                                }
+                            } else if matches!(
+                                attribute.attr.as_str(),
+                                "acquire" | "wait" | "wait_for"
+                            ) {
                                 self.used.entry(name).or_insert(call.range());
                             }
                             visitor::walk_arguments(self, &call.arguments);

@@ -66,7 +66,9 @@ fn check_args(checker: &mut Checker, args: &Expr, name: &str) {
         {
             Some("not a tuple: `(x)` is just `x`, a one-element tuple needs a trailing comma")
         }
-        Expr::NumberLiteral(_) | Expr::BooleanLiteral(_) | Expr::NoneLiteral(_) => None,
+        Expr::NumberLiteral(_) | Expr::BooleanLiteral(_) => {
+            Some("not a sequence: the thread fails with TypeError when it unpacks it")
+        }
         _ => None,
     };
     let Some(problem) = problem else {

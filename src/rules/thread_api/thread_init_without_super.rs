@@ -39,7 +39,8 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, base: &str) {
     let Some(init) = method(class, "__init__") else {
         return;
     };
-    if calls_base_method(&init.body, "__init__") {
+    // An `__init__` that refuses to build the object (`raise NotImplementedError`) is fine.
+    if calls_base_method(&init.body, "__init__") || raises(&init.body) {
         return;
     }
     let failure = if base == "multiprocessing.Process" {
@@ -59,6 +60,11 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, base: &str) {
         )
         .with_help("Call `super().__init__()` (with the base's arguments, such as `daemon=True`) at the start of `__init__`."),
     );
+}
+
+/// Whether `body` raises at its top level: the method refuses to run.
+pub fn raises(body: &[Stmt]) -> bool {
+    body.iter().any(|stmt| matches!(stmt, Stmt::Raise(_)))
 }
 
 /// The method `name` defined in `class`'s body.

@@ -23,10 +23,11 @@
 //! ```
 
 use super::short;
-use super::thread_init_without_super::{calls_base_method, method};
+use super::thread_init_without_super::{calls_base_method, method, raises};
 use crate::checker::Checker;
 use crate::diagnostic::Diagnostic;
 use crate::python::ast;
+use crate::python::ast::{Expr, Stmt};
 use crate::python::Ranged;
 use crate::rules::Rule;
 
@@ -37,7 +38,12 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, base: &str) {
     let Some(start) = method(class, "start") else {
         return;
     };
-    if calls_base_method(&start.body, "start") {
+    // Refusing to start (`raise`) or starting another thread that runs this one's `run`
+    // (`self._inner.start()`) is deliberate.
+    if calls_base_method(&start.body, "start")
+        || raises(&start.body)
+        || starts_something(&start.body)
+    {
         return;
     }
     let what = if base == "multiprocessing.Process" {
@@ -59,4 +65,13 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, base: &str) {
             "Put the {what}'s work in `run()` and leave `start()` alone (or call `super().start()` from the override)."
         )),
     );
+}
+
+/// Whether `body` calls some `x.start()` at its top level.
+fn starts_something(body: &[Stmt]) -> bool {
+    body.iter().any(|stmt| match stmt {
+        Stmt::Expr(node) => matches!(&*node.value, Expr::Call(call)
+            if matches!(&*call.func, Expr::Attribute(a) if a.attr.as_str() == "start")),
+        _ => false,
+    })
 }

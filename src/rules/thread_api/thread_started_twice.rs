@@ -38,6 +38,7 @@ pub fn check(checker: &mut Checker, body: &[Stmt]) {
     }
     let mut threads = HashSet::new();
     collect_threads(checker, body, &mut threads);
+    collect_typed_attributes(checker, body, &mut threads);
     if threads.is_empty() {
         return;
     }
@@ -106,6 +107,32 @@ fn collect_threads(checker: &Checker, body: &[Stmt], out: &mut HashSet<String>) 
     }
 }
 
+/// `self.x` started in `body` whose class says it holds a thread (`self.x = Thread()` in a method).
+fn collect_typed_attributes(checker: &Checker, body: &[Stmt], out: &mut HashSet<String>) {
+    for stmt in body {
+        match stmt {
+            Stmt::Expr(node) => {
+                if let Expr::Call(call) = &*node.value {
+                    if let Expr::Attribute(attribute) = &*call.func {
+                        if attribute.attr.as_str() == "start" {
+                            let is_thread = checker
+                                .type_of(&attribute.value)
+                                .is_some_and(|ty| checker.semantic.is_thread_or_process_class(&ty));
+                            if let (true, Some(name)) = (is_thread, key(&attribute.value)) {
+                                out.insert(name);
+                            }
+                        }
+                    }
+                }
+            }
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+            _ => crate::semantic::for_each_nested_body(stmt, |inner| {
+                collect_typed_attributes(checker, inner, out)
+            }),
+        }
+    }
+}
+
 /// Names assigned anywhere in `body` (the loop variable included).
 fn assigned(body: &[Stmt], out: &mut HashSet<String>) {
     for stmt in body {
@@ -153,6 +180,9 @@ impl Walk {
         false
     }
 
+    /// Walks exclusive branches. Afterwards an object counts as started only if every branch
+    /// that goes on started it (precision first: `if flag: t.start()` then `if not flag:
+    /// t.start()` is fine).
     fn branches(&mut self, bodies: &[&[Stmt]], has_else: bool, state: &mut Started) -> bool {
         let mut merged: Option<Started> = if has_else { None } else { Some(state.clone()) };
         let mut all_exit = has_else;
@@ -160,10 +190,13 @@ impl Walk {
             let mut branch = state.clone();
             if !self.block(body, &mut branch) {
                 all_exit = false;
-                let target = merged.get_or_insert_with(HashMap::new);
-                for (name, range) in branch {
-                    target.entry(name).or_insert(range);
-                }
+                merged = Some(match merged {
+                    None => branch,
+                    Some(mut so_far) => {
+                        so_far.retain(|name, _| branch.contains_key(name));
+                        so_far
+                    }
+                });
             }
         }
         *state = merged.unwrap_or_default();
@@ -182,6 +215,12 @@ impl Walk {
             }
             Stmt::Expr(node) => {
                 if let Expr::Call(call) = &*node.value {
+                    let is_start = matches!(&*call.func,
+                        Expr::Attribute(a) if a.attr.as_str() == "start" && call.arguments.is_empty());
+                    if !is_start {
+                        // Any other call (`self.reset()`) may rebind `self.worker`.
+                        state.retain(|name, _| !name.starts_with("self."));
+                    }
                     if let Expr::Attribute(attribute) = &*call.func {
                         if attribute.attr.as_str() == "start" && call.arguments.is_empty() {
                             if let Some(name) =

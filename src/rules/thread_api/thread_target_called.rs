@@ -27,6 +27,23 @@ use crate::rules::Rule;
 
 use super::keyword;
 
+/// Builtins whose result is never callable.
+const NON_CALLABLE_BUILTINS: &[&str] = &[
+    "builtins.print",
+    "builtins.len",
+    "builtins.str",
+    "builtins.int",
+    "builtins.float",
+    "builtins.list",
+    "builtins.dict",
+    "builtins.set",
+    "builtins.tuple",
+    "builtins.sorted",
+    "builtins.sum",
+    "builtins.repr",
+    "builtins.open",
+];
+
 /// Executor and pool types, and the methods whose first argument is the callable.
 const POOL_METHODS: &[(&str, &[&str])] = &[
     ("concurrent.futures.ThreadPoolExecutor", &["submit", "map"]),
@@ -151,6 +168,7 @@ fn runs_a_non_factory(checker: &Checker, inner: &ast::ExprCall) -> bool {
                 return !is_factory;
             }
             match checker.qualified_name(&inner.func) {
+                Some(q) if NON_CALLABLE_BUILTINS.contains(&q.as_str()) => return true,
                 Some(q) => q,
                 None => return false,
             }
