@@ -136,6 +136,14 @@ declare_rules! {
 
 impl Rule {
     /// The rule with this code (`SN101`) or name (`thread-target-called`).
+    ///
+    /// ```
+    /// use snarl::rules::Rule;
+    ///
+    /// assert_eq!(Rule::from_code_or_name("SN201"), Some(Rule::UnsynchronizedReadModifyWrite));
+    /// assert_eq!(Rule::from_code_or_name("check-then-act-race"), Some(Rule::CheckThenActRace));
+    /// assert_eq!(Rule::from_code_or_name("SN999"), None);
+    /// ```
     pub fn from_code_or_name(text: &str) -> Option<Rule> {
         Rule::ALL
             .iter()
