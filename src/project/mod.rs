@@ -122,6 +122,8 @@ pub struct Project {
     descendant_lists: Vec<Vec<ClassId>>,
     pub edges: Vec<Vec<Edge>>,
     pub roots: Vec<Root>,
+    /// Every module-level variable of the project (`pkg.mod.name`).
+    pub globals: HashSet<String>,
     /// (entry, kind, site) of every root, so each is added once.
     root_keys: HashSet<(FuncId, RootKind, Option<Span>)>,
     pub contexts: Vec<Context>,
@@ -157,6 +159,7 @@ impl Project {
             descendant_lists: Vec::new(),
             edges: Vec::new(),
             roots: Vec::new(),
+            globals: HashSet::new(),
             root_keys: HashSet::new(),
             contexts: Vec::new(),
         };
@@ -223,7 +226,21 @@ impl Project {
         self.descendant_lists = (0..self.classes.len() as ClassId)
             .map(|c| self.compute_descendants(c))
             .collect();
+        self.globals = self
+            .modules
+            .iter()
+            .flat_map(|m| m.globals.iter().map(move |g| format!("{}.{g}", m.module)))
+            .collect();
         self.contexts = vec![Context::default(); self.functions.len()];
+    }
+
+    /// Whether `loc` is shared state of this project: a global must be a module-level variable
+    /// of one of its modules (an import of `os.environ` names no project state).
+    pub fn is_project_location(&self, loc: &Loc) -> bool {
+        match loc {
+            Loc::Global { name } => self.globals.contains(name),
+            _ => true,
+        }
     }
 
     /// The classes in `class`'s method resolution order (depth-first, left to right, no repeats).

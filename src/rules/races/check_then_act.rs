@@ -25,11 +25,6 @@ pub fn check(
     files: &SourceFiles,
     shared: &BTreeMap<Loc, Vec<SharedAccess>>,
 ) -> Vec<Diagnostic> {
-    let globals: HashSet<String> = project
-        .modules
-        .iter()
-        .flat_map(|m| m.globals.iter().map(move |g| format!("{}.{g}", m.module)))
-        .collect();
     let mut out = Vec::new();
     let mut seen: HashSet<(Span, Loc)> = HashSet::new();
     for function in 0..project.functions.len() as FuncId {
@@ -40,10 +35,8 @@ pub fn check(
         let summary = project.function(function);
         let file = project.file_of(function);
         for pair in &summary.check_acts {
-            if let Loc::Global { name } = &pair.loc {
-                if !globals.contains(name) {
-                    continue;
-                }
+            if !project.is_project_location(&pair.loc) {
+                continue;
             }
             let loc = project.canonical_loc(&pair.loc);
             let owned = pair.via_self

@@ -89,11 +89,6 @@ pub fn check(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diag
 
 /// The accesses of code that may run on threads, by canonical location, in a deterministic order.
 pub fn shared_accesses(project: &Project) -> BTreeMap<Loc, Vec<SharedAccess<'_>>> {
-    let globals: HashSet<String> = project
-        .modules
-        .iter()
-        .flat_map(|m| m.globals.iter().map(move |g| format!("{}.{g}", m.module)))
-        .collect();
     let mut groups: BTreeMap<Loc, Vec<SharedAccess>> = BTreeMap::new();
     for function in 0..project.functions.len() as FuncId {
         if !project.contexts[function as usize].is_concurrent() {
@@ -101,10 +96,8 @@ pub fn shared_accesses(project: &Project) -> BTreeMap<Loc, Vec<SharedAccess<'_>>
         }
         let file = project.file_of(function);
         for access in &project.function(function).accesses {
-            if let Loc::Global { name } = &access.loc {
-                if !globals.contains(name) {
-                    continue;
-                }
+            if !project.is_project_location(&access.loc) {
+                continue;
             }
             let loc = project.canonical_loc(&access.loc);
             if project.is_owned(function, access, &loc) || project.is_method(&loc) {
