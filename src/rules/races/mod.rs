@@ -232,6 +232,8 @@ pub fn describe_threads(
         }
     }
     phrases.dedup();
+    // High confidence needs a thread the program starts that runs many times (or two of them).
+    let explicit = explicit && (ctx.many || ctx.roots.len() > 1);
     let text = if phrases.is_empty() {
         "other threads".to_string()
     } else {
@@ -247,7 +249,8 @@ pub fn place(files: &SourceFiles, span: Span) -> String {
 }
 
 /// Confidence of a race finding: high when a thread the program starts runs the code many times
-/// (or two such threads meet) and no lock guards the location anywhere; medium otherwise.
+/// (or two threads meet: `explicit` says so) and no lock guards the location anywhere; medium
+/// otherwise.
 pub fn confidence(explicit: bool, any_locked: bool) -> Confidence {
     if explicit && !any_locked {
         Confidence::High
@@ -257,13 +260,26 @@ pub fn confidence(explicit: bool, any_locked: bool) -> Confidence {
 }
 
 /// The call path from a thread start to `function`, for SARIF code flows.
+/// It starts where the thread is started (when the root has a site) and follows the calls.
 pub fn flow(project: &Project, function: FuncId) -> Vec<Related> {
-    project
-        .path_to(function)
+    let start = project.contexts[function as usize]
+        .roots
+        .first()
+        .and_then(|&r| project.roots[r as usize].site)
+        .map(|span| Related {
+            span,
+            message: "the thread starts here".to_string(),
+        });
+    start
         .into_iter()
-        .map(|(caller, site)| Related {
-            span: Span::new(project.file_of(caller), site),
-            message: format!("`{}` calls", project.function(caller).name),
-        })
+        .chain(
+            project
+                .path_to(function)
+                .into_iter()
+                .map(|(caller, site)| Related {
+                    span: Span::new(project.file_of(caller), site),
+                    message: format!("`{}` calls", project.function(caller).name),
+                }),
+        )
         .collect()
 }
