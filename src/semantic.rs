@@ -641,6 +641,11 @@ pub fn canonical(qualname: &str) -> String {
     mapped.to_string()
 }
 
+/// Whether `call` is `super()` (or `super(Cls, self)`).
+pub fn is_super_call(call: &ast::ExprCall) -> bool {
+    matches!(&*call.func, Expr::Name(n) if n.id.as_str() == "super")
+}
+
 /// `attr` when `expr` is `self.attr`.
 pub fn self_attribute(expr: &Expr) -> Option<&str> {
     match expr {

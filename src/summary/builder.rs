@@ -9,7 +9,7 @@ use super::{
 use crate::checker::{STACK_GROWTH, STACK_RED_ZONE};
 use crate::python::ast::{self, Expr, Stmt};
 use crate::python::{visitor, Ranged, TextRange, Visitor};
-use crate::semantic::{for_each_nested_body, Binding, Scopes, SemanticModel};
+use crate::semantic::{for_each_nested_body, is_super_call, Binding, Scopes, SemanticModel};
 use crate::source::FileId;
 
 /// Summarizes `module`.
@@ -229,20 +229,14 @@ impl<'a> Builder<'a> {
         parameters: Option<&'a ast::Parameters>,
     ) -> usize {
         let index = self.functions.len();
-        self.functions.push(FunctionSummary {
-            qualname: qualname.clone(),
+        self.functions.push(FunctionSummary::new(
+            qualname.clone(),
             name,
-            class: class.clone(),
+            class.clone(),
             kind,
             is_async,
             range,
-            calls: Vec::new(),
-            accesses: Vec::new(),
-            check_acts: Vec::new(),
-            spawns: Vec::new(),
-            signal_calls: Vec::new(),
-            returns_attr: None,
-        });
+        ));
         let mut locals = HashSet::new();
         let mut declared_global = HashSet::new();
         let mut declared_nonlocal = HashSet::new();
@@ -1214,10 +1208,6 @@ fn method_kind(semantic: &SemanticModel, def: &ast::StmtFunctionDef) -> Function
     FunctionKind::Method
 }
 
-fn is_super_call(call: &ast::ExprCall) -> bool {
-    matches!(&*call.func, Expr::Name(n) if n.id.as_str() == "super")
-}
-
 fn lambda_qualname(outer: &str, range: TextRange) -> String {
     format!("{outer}.<lambda@{}>", range.start().to_u32())
 }
@@ -1798,20 +1788,14 @@ impl<'a> Builder<'a> {
             Expr::Lambda(lambda) => {
                 let qualname = lambda_qualname(&self.frame().qualname, lambda.range());
                 let index = self.functions.len();
-                self.functions.push(FunctionSummary {
-                    qualname: qualname.clone(),
-                    name: "<lambda>".to_string(),
-                    class: None,
-                    kind: FunctionKind::Lambda,
-                    is_async: false,
-                    range: lambda.range(),
-                    calls: Vec::new(),
-                    accesses: Vec::new(),
-                    check_acts: Vec::new(),
-                    spawns: Vec::new(),
-                    signal_calls: Vec::new(),
-                    returns_attr: None,
-                });
+                self.functions.push(FunctionSummary::new(
+                    qualname.clone(),
+                    "<lambda>".to_string(),
+                    None,
+                    FunctionKind::Lambda,
+                    false,
+                    lambda.range(),
+                ));
                 let mut locals: HashSet<String> = HashSet::new();
                 if let Some(parameters) = &lambda.parameters {
                     for parameter in parameters.iter() {

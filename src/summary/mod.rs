@@ -254,6 +254,33 @@ pub struct FunctionSummary {
     pub returns_attr: Option<String>,
 }
 
+impl FunctionSummary {
+    /// A summary with nothing recorded yet.
+    pub fn new(
+        qualname: String,
+        name: String,
+        class: Option<String>,
+        kind: FunctionKind,
+        is_async: bool,
+        range: TextRange,
+    ) -> Self {
+        Self {
+            qualname,
+            name,
+            class,
+            kind,
+            is_async,
+            range,
+            calls: Vec::new(),
+            accesses: Vec::new(),
+            check_acts: Vec::new(),
+            spawns: Vec::new(),
+            signal_calls: Vec::new(),
+            returns_attr: None,
+        }
+    }
+}
+
 /// The summary of one class.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClassSummary {

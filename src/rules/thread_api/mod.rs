@@ -4,7 +4,7 @@
 //! kind of node. One file per rule.
 
 use crate::checker::Checker;
-use crate::python::ast::{self, Expr, Stmt};
+use crate::python::ast::{self, Stmt};
 
 mod lock_not_shared;
 mod thread_args_not_tuple;
@@ -104,9 +104,4 @@ pub fn keyword<'a>(call: &'a ast::ExprCall, name: &str) -> Option<&'a ast::Keywo
 /// `Thread` or `Process`, for messages.
 pub fn short(qualified: &str) -> &str {
     qualified.rsplit('.').next().unwrap_or(qualified)
-}
-
-/// The name a callee expression shows in messages (`work`, `self.work`).
-pub fn callee_text<'a>(checker: &Checker<'a>, func: &Expr) -> &'a str {
-    checker.text(func)
 }

@@ -95,7 +95,7 @@ pub fn calls_base_method(body: &[Stmt], name: &str) -> bool {
                 if let Expr::Attribute(attribute) = &*call.func {
                     if attribute.attr.as_str() == self.name {
                         let through_super = matches!(&*attribute.value,
-                            Expr::Call(inner) if matches!(&*inner.func, Expr::Name(n) if n.id.as_str() == "super"));
+                            Expr::Call(inner) if crate::semantic::is_super_call(inner));
                         let through_class =
                             matches!(&*attribute.value, Expr::Name(_) | Expr::Attribute(_))
                                 && call.arguments.args.first().is_some_and(

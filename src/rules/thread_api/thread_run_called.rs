@@ -39,9 +39,7 @@ pub fn check(checker: &mut Checker, call: &ast::ExprCall) {
     // `self.run()` and `super().run()` inside the class are the class's own business.
     match &*attribute.value {
         Expr::Name(name) if name.id.as_str() == "self" => return,
-        Expr::Call(inner) if matches!(&*inner.func, Expr::Name(n) if n.id.as_str() == "super") => {
-            return
-        }
+        Expr::Call(inner) if crate::semantic::is_super_call(inner) => return,
         _ => {}
     }
     let Some(class) = checker.type_of(&attribute.value) else {
