@@ -125,9 +125,10 @@ fn parse_codes(rest: &str) -> Codes {
         .map(str::trim)
         .take_while(|word| {
             word.is_empty()
-                || (word.len() >= 2
-                    && word[..2].eq_ignore_ascii_case("SN")
-                    && word[2..].chars().all(|c| c.is_ascii_digit()))
+                || word
+                    .get(..2)
+                    .is_some_and(|prefix| prefix.eq_ignore_ascii_case("SN"))
+                    && word[2..].chars().all(|c| c.is_ascii_digit())
                 || word.chars().next().is_some_and(|c| c.is_ascii_uppercase())
         })
         .filter(|word| !word.is_empty())
@@ -173,6 +174,36 @@ mod tests {
         );
         assert_eq!(parse_file_exemption("# noqa"), None);
         assert_eq!(parse_file_exemption("# ruff: noqa"), None);
+    }
+
+    #[test]
+    fn non_ascii_after_codes_ends_the_list() {
+        assert_eq!(
+            parse_line_noqa("# noqa: A002 — keep the name"),
+            Some(Codes::Listed(vec!["A002".into()]))
+        );
+        assert_eq!(parse_line_noqa("# noqa: é"), Some(Codes::All));
+        assert_eq!(parse_line_noqa("# noqaé"), None);
+        assert_eq!(
+            parse_file_exemption("# snarl: noqa: SN2 ✓"),
+            Some(Codes::Listed(vec!["SN2".into()]))
+        );
+    }
+
+    proptest::proptest! {
+        /// The parsers are total: any comment text gives an answer, never a panic.
+        #[test]
+        fn parsers_never_panic(body in "\\PC*", codes in "[a-zA-Z0-9,: \u{80}-\u{10ffff}]{0,12}") {
+            for text in [
+                format!("#{body}"),
+                format!("# noqa:{codes}{body}"),
+                format!("# snarl: noqa:{codes}{body}"),
+                format!("# x # NOQA{body}"),
+            ] {
+                let _ = parse_line_noqa(&text);
+                let _ = parse_file_exemption(&text);
+            }
+        }
     }
 
     #[test]

@@ -256,3 +256,20 @@ fn invalid_utf8_on_stdin_is_an_sn002_finding() {
         "in.py:1:1: SN002 cannot read `in.py`: not valid UTF-8 (first bad byte at offset 5)\n"
     );
 }
+
+#[test]
+fn a_noqa_comment_followed_by_non_ascii_text_is_read_not_a_crash() {
+    let project = Project::new("noqa-utf8");
+    project.write(
+        "m.py",
+        "import threading\n\
+         def run(): pass\n\
+         threading.Thread(target=run()).start()  # noqa: SN101 — called on purpose\n\
+         threading.Thread(target=run()).start()  # noqa: A002 — keep the name\n",
+    );
+    let (code, stdout, _) = report(&project, &[]);
+    assert_eq!(code, 1);
+    // The first line is suppressed, the second (another tool's code) is reported; no SN003.
+    assert_eq!(common::findings(&stdout), strings(&["m.py SN101"]));
+    assert!(stdout.contains("m.py:4:"), "{stdout}");
+}
