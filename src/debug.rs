@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::cli::{DebugArgs, DebugCommand};
 use crate::config::Overrides;
 use crate::pipeline::{self, Input};
-use crate::project::{FuncId, Project, RootKind};
+use crate::project::{FuncId, Project, RootKind, Thread};
 use crate::source::{SourceFiles, Span};
 
 pub fn run(command: DebugCommand) -> Result<ExitCode, String> {
@@ -45,14 +45,19 @@ fn place(files: &SourceFiles, span: Span) -> Value {
     json!({ "filename": file.name, "row": location.row, "column": location.column })
 }
 
-fn root_kind(project: &Project, kind: &RootKind) -> Value {
+fn root_kind(project: &Project, files: &SourceFiles, kind: &RootKind) -> Value {
     match kind {
         RootKind::Spawn(spawn) => json!({ "kind": "spawn", "spawn": spawn }),
         RootKind::ThreadRun => json!({ "kind": "thread-run" }),
-        RootKind::ClassIntent { class, evidence } => json!({
+        RootKind::ClassIntent {
+            class,
+            evidence,
+            seen_at,
+        } => json!({
             "kind": "class-intent",
             "class": project.class(*class).qualname,
             "evidence": evidence,
+            "seen_at": seen_at.map(|s| place(files, s)),
         }),
         RootKind::ModuleIntent { module, evidence } => {
             json!({ "kind": "module-intent", "module": module, "evidence": evidence })
@@ -61,55 +66,107 @@ fn root_kind(project: &Project, kind: &RootKind) -> Value {
     }
 }
 
-/// Every concurrency root: how it starts, its entry function, multiplicity and site.
+/// Every concurrency root: how it starts, its entry function, its group and multiplicity, site.
 fn roots(project: &Project, files: &SourceFiles) -> Value {
     Value::Array(
         project
             .roots
             .iter()
             .map(|root| {
+                let group = root.group as usize;
                 json!({
-                    "root": root_kind(project, &root.kind),
+                    "root": root_kind(project, files, &root.kind),
                     "entry": project.function(root.entry).qualname,
-                    "multiplicity": if root.many { "many" } else { "once" },
+                    "group": root.group,
+                    "multiplicity": if project.group_many[group] { "many" } else { "once" },
+                    "external": project.group_external[group],
                     "process": root.process,
+                    "owns_receiver": root.owns_receiver,
                     "site": root.site.map(|s| place(files, s)),
+                    "spawner": root.spawner.map(|(f, _)| project.function(f).qualname.clone()),
                 })
             })
             .collect(),
     )
 }
 
-fn context(project: &Project, function: FuncId) -> Value {
-    let ctx = &project.contexts[function as usize];
+/// A thread of a context: which group, whether the code runs on it or beside it.
+fn thread(project: &Project, files: &SourceFiles, thread: Thread) -> Value {
+    let (relation, group) = match thread {
+        Thread::Root(g) => ("on", g),
+        Thread::Beside(g) => ("beside", g),
+    };
+    let root = &project.roots[group as usize];
     json!({
-        "roots": ctx.roots.iter().map(|&r| project.function(project.roots[r as usize].entry).qualname.clone()).collect::<Vec<_>>(),
-        "many": ctx.many,
-        "locks_on_entry": ctx.lockset.iter().flatten().map(|l| l.display()).collect::<Vec<_>>(),
-        "self_owned": ctx.self_owned,
+        "relation": relation,
+        "group": group,
+        "entry": project.function(root.entry).qualname,
+        "site": root.site.map(|s| place(files, s)),
     })
 }
 
-/// The call graph: every function with its thread context and resolved calls.
+fn context(project: &Project, files: &SourceFiles, function: FuncId) -> Value {
+    let ctx = &project.contexts[function as usize];
+    json!({
+        "threads": ctx.threads.iter().map(|&t| thread(project, files, t)).collect::<Vec<_>>(),
+        "crowded": ctx.crowded,
+        "locks_on_entry": ctx.lockset.iter().flatten().map(|l| l.display()).collect::<Vec<_>>(),
+        "decorator_locks": project.decorator_locks(function).iter().map(|l| l.display()).collect::<Vec<_>>(),
+        "self_owned": ctx.self_owned,
+        "self_per_thread": ctx.self_per_thread,
+    })
+}
+
+/// The call graph: every function with its thread context, the windows in which it runs beside
+/// threads it started, its hand-off points and its resolved calls.
 fn calls(project: &Project, files: &SourceFiles) -> Value {
     Value::Array(
         (0..project.functions.len() as FuncId)
             .map(|f| {
                 let file = project.file_of(f);
+                let summary = project.function(f);
                 let edges: Vec<Value> = project.edges[f as usize]
                     .iter()
                     .map(|edge| {
+                        let call = &summary.calls[edge.call as usize];
                         json!({
                             "callee": project.function(edge.callee).qualname,
                             "at": place(files, Span::new(file, edge.site)),
-                            "locks_held": edge.held.iter().map(|l| l.display()).collect::<Vec<_>>(),
-                            "owned_receiver": edge.owned_receiver,
+                            "locks_held": call.held.iter().map(|l| project.lock_loc(f, l).display()).collect::<Vec<_>>(),
+                            "owned_receiver": project.edge_owned(f, edge),
+                            "beside": project.beside_at(f, edge.site.start().to_u32()).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                let at = |offset: u32| {
+                    place(files, Span::new(file, crate::python::TextRange::empty(offset.into())))
+                };
+                let windows: Vec<Value> = project.windows[f as usize]
+                    .iter()
+                    .map(|w| {
+                        json!({
+                            "group": w.group,
+                            "from": at(w.from),
+                            "until": w.until.map(at),
+                        })
+                    })
+                    .collect();
+                let syncs: Vec<Value> = summary
+                    .syncs
+                    .iter()
+                    .map(|s| {
+                        json!({
+                            "kind": s.kind,
+                            "on": project.canonical_loc(&s.on).display(),
+                            "at": place(files, Span::new(file, s.range)),
                         })
                     })
                     .collect();
                 json!({
-                    "function": project.function(f).qualname,
-                    "context": context(project, f),
+                    "function": summary.qualname,
+                    "context": context(project, files, f),
+                    "windows": windows,
+                    "syncs": syncs,
                     "calls": edges,
                 })
             })
@@ -117,13 +174,15 @@ fn calls(project: &Project, files: &SourceFiles) -> Value {
     )
 }
 
-/// Every access to shared state, with its kind, locks and thread context.
+/// Every access to shared state, with its kind, locks, threads and what orders it.
 fn accesses(project: &Project, files: &SourceFiles) -> Value {
     let mut out = Vec::new();
     for f in 0..project.functions.len() as FuncId {
         let file = project.file_of(f);
-        for access in &project.function(f).accesses {
+        for access in project.accesses_of(f) {
             let loc = project.canonical_loc(&access.loc);
+            let threads =
+                crate::rules::races::threads_of(project, f, access.range, access.via_self, &loc);
             out.push(json!({
                 "function": project.function(f).qualname,
                 "location": loc,
@@ -131,7 +190,13 @@ fn accesses(project: &Project, files: &SourceFiles) -> Value {
                 "at": place(files, Span::new(file, access.range)),
                 "locks": project.lockset_at(f, &access.held).iter().map(|l| l.display()).collect::<Vec<_>>(),
                 "owned": project.is_owned(f, access, &loc),
-                "context": context(project, f),
+                "unshared": project.is_unshared_kind(&loc),
+                "atomic": access.atomic,
+                "threads": threads.threads.iter().map(|&t| thread(project, files, t)).collect::<Vec<_>>(),
+                "crowded": threads.crowded,
+                "ordered_with": threads.ordered,
+                "guards": access.guards.iter().map(|(flag, lock)| json!({"flag": project.canonical_loc(flag).display(), "lock": project.lock_loc(f, lock).display()})).collect::<Vec<_>>(),
+                "context": context(project, files, f),
             }));
         }
     }

@@ -38,8 +38,11 @@ pub struct ClassInfo {
     pub range: TextRange,
     /// Names of the methods defined in the class body.
     pub methods: Vec<String>,
-    /// `self.attr = C(...)` in a method: attribute name to the qualified name of `C`.
+    /// `self.attr = C(...)` in a method (or `attr: C` in the class body): attribute name to the
+    /// qualified name of `C`.
     pub attr_types: HashMap<String, String>,
+    /// `name = something.qualified` in the class body: `_thread_class = threading.Thread`.
+    pub body_aliases: HashMap<String, String>,
 }
 
 /// Bindings of one scope while a visitor walks the code.
@@ -271,6 +274,7 @@ impl SemanticModel {
                         range: def.range(),
                         methods,
                         attr_types: HashMap::new(),
+                        body_aliases: HashMap::new(),
                     });
                     self.class_by_range.insert(def.range(), index);
                     if prefix.is_empty() {
@@ -293,7 +297,43 @@ impl SemanticModel {
                             self.collect_attr_types(&method.body, &params, &mut attr_types);
                         }
                     }
+                    let mut body_aliases = HashMap::new();
+                    for stmt in &def.body {
+                        match stmt {
+                            // `pool: ThreadPool` declares what the instances hold.
+                            Stmt::AnnAssign(assign) => {
+                                if let Expr::Name(name) = &*assign.target {
+                                    let ty = assign
+                                        .value
+                                        .as_deref()
+                                        .and_then(|v| self.type_of(&Scopes::default(), v))
+                                        .or_else(|| {
+                                            self.qualified_name(
+                                                &Scopes::default(),
+                                                &assign.annotation,
+                                            )
+                                        });
+                                    if let Some(ty) = ty {
+                                        attr_types.entry(name.id.to_string()).or_insert(ty);
+                                    }
+                                }
+                            }
+                            Stmt::Assign(assign) => {
+                                if let ([Expr::Name(name)], Expr::Name(_) | Expr::Attribute(_)) =
+                                    (&*assign.targets, &*assign.value)
+                                {
+                                    if let Some(q) =
+                                        self.qualified_name(&Scopes::default(), &assign.value)
+                                    {
+                                        body_aliases.insert(name.id.to_string(), q);
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
                     self.classes[index].attr_types = attr_types;
+                    self.classes[index].body_aliases = body_aliases;
                     prefix.push(def.name.to_string());
                     self.collect_classes(&def.body, prefix);
                     prefix.pop();

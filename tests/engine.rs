@@ -66,6 +66,15 @@ fn callees(calls: &Value, caller: &str) -> Vec<String> {
         .collect()
 }
 
+/// The entries of the roots `function` runs on (not beside).
+fn runs_on(calls: &Value, name: &str) -> Vec<String> {
+    array(&function(calls, name)["context"]["threads"])
+        .iter()
+        .filter(|t| t["relation"] == "on")
+        .map(|t| t["entry"].as_str().expect("an entry").to_string())
+        .collect()
+}
+
 fn strings(value: &Value) -> Vec<&str> {
     array(value)
         .iter()
@@ -142,12 +151,12 @@ fn process_roots_are_kept_apart_from_threads() {
         "engine.spawns.process_pool_task",
     ] {
         assert!(
-            array(&function(&calls, entry)["context"]["roots"]).is_empty(),
+            array(&function(&calls, entry)["context"]["threads"]).is_empty(),
             "{entry}"
         );
     }
     assert_eq!(
-        strings(&function(&calls, "engine.spawns.thread_once")["context"]["roots"]),
+        runs_on(&calls, "engine.spawns.thread_once"),
         ["engine.spawns.thread_once"]
     );
 }
@@ -169,11 +178,7 @@ fn calls_resolve_across_modules() {
         "engine.helpers.imported_by_name",
         "engine.helpers.imported_by_module_alias",
     ] {
-        assert_eq!(
-            strings(&function(&calls, callee)["context"]["roots"]),
-            ["engine.main.worker"],
-            "{callee}"
-        );
+        assert_eq!(runs_on(&calls, callee), ["engine.main.worker"], "{callee}");
     }
 }
 
@@ -195,7 +200,7 @@ fn self_calls_reach_subclass_overrides_and_super_reaches_the_base() {
     );
     // The override runs on the worker thread through the base's template method.
     assert_eq!(
-        strings(&function(&calls, "engine.square.Square.name")["context"]["roots"]),
+        runs_on(&calls, "engine.square.Square.name"),
         ["engine.main.worker"]
     );
 }
@@ -256,7 +261,7 @@ fn accesses_in_constructors_and_on_local_objects_are_owned() {
         assert!(!found.is_empty(), "no access in {name}");
         for access in found {
             assert_eq!(access["owned"], true, "{access}");
-            assert_eq!(access["context"]["roots"][0], "engine.main.worker");
+            assert_eq!(access["threads"][0]["entry"], "engine.main.worker");
         }
     }
     // A module global reached from a thread is not owned.
@@ -289,10 +294,10 @@ fn a_thread_subclass_started_from_another_module_runs_its_calls() {
     let calls = debug("calls", "crawler");
     assert!(callees(&calls, "crawler.fetcher.Fetcher.run")
         .contains(&"crawler.fetcher.download".to_string()));
-    assert!(
-        function(&calls, "crawler.fetcher.download")["context"]["many"]
-            .as_bool()
-            .expect("a flag")
+    // `download` runs on the many `Fetcher` threads.
+    assert_eq!(
+        runs_on(&calls, "crawler.fetcher.download"),
+        ["crawler.fetcher.Fetcher.run"]
     );
 }
 

@@ -1,16 +1,26 @@
-//! Builds a [`ModuleSummary`] from one module's AST and semantic model.
+//! The walk that builds a [`ModuleSummary`] from one module's AST and semantic model: one frame
+//! per function, method and lambda, with what the recorders in the sibling modules need.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
+use super::effects::{container_kind, is_literal, ITERATING_BUILTINS, SNAPSHOT_BUILTINS};
+use super::locks::is_mutex_constructor;
+use super::scope::{
+    collect_locals, collect_module_globals, collect_nested_free_names, owned_locals, returns_fresh,
+    target_names, Origin,
+};
 use super::{
-    Access, AccessKind, CallSite, Callee, CheckAct, ClassSummary, FunctionKind, FunctionSummary,
-    Loc, LockRef, ModuleSummary, Spawn, SpawnKind,
+    Access, AccessKind, Callee, CheckAct, ClassSummary, ContainerKind, FunctionKind,
+    FunctionSummary, Loc, LockRef, ModuleSummary,
 };
 use crate::checker::{STACK_GROWTH, STACK_RED_ZONE};
 use crate::python::ast::{self, Expr, Stmt};
 use crate::python::{visitor, Ranged, TextRange, Visitor};
-use crate::semantic::{for_each_nested_body, is_super_call, Binding, Scopes, SemanticModel};
+use crate::semantic::{Binding, Scopes, SemanticModel};
 use crate::source::FileId;
+
+/// How deeply functions, classes and lambdas are followed into each other.
+const MAX_NESTED_FUNCTIONS: usize = 64;
 
 /// Summarizes `module`.
 pub fn summarize(file: FileId, module: &ast::ModModule, semantic: &SemanticModel) -> ModuleSummary {
@@ -20,7 +30,7 @@ pub fn summarize(file: FileId, module: &ast::ModModule, semantic: &SemanticModel
     let lock_globals = globals
         .iter()
         .filter(|name| match semantic.module_binding(name) {
-            Some(Binding::Instance(ty)) => is_thread_lock_type(ty),
+            Some(Binding::Instance(ty)) => super::is_thread_lock_type(ty),
             _ => false,
         })
         .cloned()
@@ -31,203 +41,231 @@ pub fn summarize(file: FileId, module: &ast::ModModule, semantic: &SemanticModel
         functions: Vec::new(),
         classes: Vec::new(),
         frames: Vec::new(),
+        counting: Vec::new(),
     };
     let qualname = semantic.qualify("<module>");
-    builder.function(
+    builder.function(FunctionDef {
         qualname,
-        "<module>".to_string(),
-        None,
-        FunctionKind::Module,
-        false,
-        module.range,
-        &module.body,
-        None,
-    );
-    ModuleSummary {
+        name: "<module>".to_string(),
+        class: None,
+        kind: FunctionKind::Module,
+        is_async: false,
+        range: module.range,
+        body: &module.body,
+        parameters: None,
+    });
+    let mut summary = ModuleSummary {
         file,
         module: semantic.module_name.clone(),
         globals,
         lock_globals,
+        global_kinds: Vec::new(),
+        aliases: Vec::new(),
+        star_imports: Vec::new(),
+        instances: Vec::new(),
         functions: builder.functions,
         classes: builder.classes,
-    }
+    };
+    module_bindings(semantic, &module.body, &mut summary);
+    summary
 }
 
-fn collect_module_globals(body: &[Stmt], out: &mut Vec<String>) {
+/// What the module's top level binds: container kinds, aliases, star imports, instances.
+fn module_bindings(semantic: &SemanticModel, body: &[Stmt], out: &mut ModuleSummary) {
+    let scopes = Scopes::default();
     for stmt in body {
-        let mut add = |target: &Expr| {
-            for name in target_names(target) {
-                if !out.contains(&name) {
-                    out.push(name);
+        match stmt {
+            Stmt::Assign(assign) => {
+                let [Expr::Name(target)] = &*assign.targets else {
+                    continue;
+                };
+                let name = target.id.to_string();
+                let value = &*assign.value;
+                let callee = match value {
+                    Expr::Call(call) => semantic.qualified_name(&scopes, &call.func),
+                    _ => None,
+                };
+                if let Some(kind) = container_kind(callee.as_deref(), value) {
+                    out.global_kinds.push((name.clone(), kind));
+                }
+                match value {
+                    Expr::Name(_) | Expr::Attribute(_) => {
+                        if let Some(qualified) = semantic.qualified_name(&scopes, value) {
+                            out.aliases.push((name, qualified));
+                        } else if let Expr::Attribute(attribute) = value {
+                            // `makegateway = default_group.makegateway`: a bound method of a
+                            // module-level instance.
+                            if let Expr::Name(base) = &*attribute.value {
+                                if let Some(Binding::Instance(class)) =
+                                    semantic.module_binding(base.id.as_str())
+                                {
+                                    out.aliases
+                                        .push((name, format!("{class}.{}", attribute.attr)));
+                                }
+                            }
+                        }
+                    }
+                    Expr::Call(_) => {
+                        if let Some(class) = semantic.type_of(&scopes, value) {
+                            if semantic.class_by_qualname(&class).is_some()
+                                || !class.starts_with("builtins.")
+                            {
+                                out.instances.push((name, class));
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
-        };
-        match stmt {
-            Stmt::Assign(assign) => assign.targets.iter().for_each(&mut add),
-            Stmt::AnnAssign(assign) if assign.value.is_some() => add(&assign.target),
-            Stmt::AugAssign(assign) => add(&assign.target),
-            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-            _ => for_each_nested_body(stmt, |body| collect_module_globals(body, out)),
+            Stmt::ImportFrom(import) => {
+                if import.names.iter().any(|a| a.name.as_str() == "*") {
+                    if let Some(module) = semantic.resolve_from_module(
+                        import.module.as_ref().map(|m| m.as_str()),
+                        import.level,
+                    ) {
+                        out.star_imports.push(module);
+                    }
+                }
+                for (name, binding) in semantic.import_bindings(stmt) {
+                    if let Binding::Import(qualified) = binding {
+                        out.aliases.push((name, qualified));
+                    }
+                }
+            }
+            Stmt::If(_) | Stmt::Try(_) => {
+                crate::semantic::for_each_nested_body(stmt, |inner| {
+                    module_bindings(semantic, inner, out)
+                });
+            }
+            _ => {}
         }
     }
 }
 
-fn target_names(target: &Expr) -> Vec<String> {
-    match target {
-        Expr::Name(name) => vec![name.id.to_string()],
-        Expr::Tuple(tuple) => tuple.elts.iter().flat_map(target_names).collect(),
-        Expr::List(list) => list.elts.iter().flat_map(target_names).collect(),
-        Expr::Starred(starred) => target_names(&starred.value),
-        _ => Vec::new(),
+/// What holds a thread, pool or future: a local, or an attribute of the receiver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Holder {
+    Local(String),
+    Attr(String),
+}
+
+impl Holder {
+    pub(super) fn of(expr: &Expr, builder: &Builder) -> Option<Holder> {
+        match expr {
+            Expr::Name(name) if !builder.is_receiver(expr) => {
+                Some(Holder::Local(name.id.to_string()))
+            }
+            Expr::Attribute(attribute) if builder.is_receiver(&attribute.value) => {
+                Some(Holder::Attr(attribute.attr.to_string()))
+            }
+            _ => None,
+        }
     }
 }
 
-/// Whether `qualname` is a thread (or multiprocessing) lock type; `asyncio.Lock` is not.
-pub fn is_thread_lock_type(qualname: &str) -> bool {
-    matches!(
-        qualname,
-        "threading.Lock"
-            | "threading.RLock"
-            | "threading.Condition"
-            | "threading.Semaphore"
-            | "threading.BoundedSemaphore"
-            | "multiprocessing.Lock"
-            | "multiprocessing.RLock"
-            | "multiprocessing.Condition"
-            | "multiprocessing.Semaphore"
-            | "multiprocessing.BoundedSemaphore"
-            | "_thread.allocate_lock"
-            | "_thread.LockType"
-            | "_thread.RLock"
-    )
+/// A test in force: (location, the test's range, locks held at it, through `self`, whether the
+/// test is a lazy-initialization test).
+#[derive(Debug, Clone)]
+pub(super) struct Check {
+    pub loc: Loc,
+    pub range: TextRange,
+    pub held: Vec<LockRef>,
+    pub lazy: bool,
 }
-
-/// Whether a variable or attribute name reads as a lock (`_lock`, `write_lock`, `mutex`).
-fn lock_like_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    (lower.contains("lock") && !lower.contains("block") && !lower.contains("clock"))
-        || lower.contains("mutex")
-        || lower.contains("cond")
-}
-
-/// Methods that change a container in place.
-const MUTATING_METHODS: &[&str] = &[
-    "append",
-    "appendleft",
-    "extend",
-    "extendleft",
-    "insert",
-    "remove",
-    "pop",
-    "popleft",
-    "popitem",
-    "clear",
-    "update",
-    "setdefault",
-    "add",
-    "discard",
-    "sort",
-    "reverse",
-    "rotate",
-    "difference_update",
-    "intersection_update",
-    "symmetric_difference_update",
-    "__setitem__",
-    "__delitem__",
-];
-
-/// Container methods that are one atomic step on the builtin types.
-const ATOMIC_METHODS: &[&str] = &["append", "appendleft", "popleft", "add", "pop", "popitem"];
-
-/// Methods that iterate a container. (Not `copy()`: a copy is made in one C call, the usual fix
-/// for iterating shared state.)
-const ITERATING_METHODS: &[&str] = &[
-    "items",
-    "keys",
-    "values",
-    "iteritems",
-    "iterkeys",
-    "itervalues",
-];
-
-/// Builtins that iterate their argument.
-const ITERATING_BUILTINS: &[&str] = &[
-    "builtins.sum",
-    "builtins.min",
-    "builtins.max",
-    "builtins.any",
-    "builtins.all",
-    "builtins.enumerate",
-    "builtins.zip",
-    "six.iteritems",
-    "six.itervalues",
-    "six.iterkeys",
-];
-
-/// Builtins that copy their argument in one C call: `list(d)`, `sorted(d.items())` take a snapshot,
-/// the usual fix for iterating shared state, and do not fail when another thread changes `d`.
-const SNAPSHOT_BUILTINS: &[&str] = &[
-    "builtins.list",
-    "builtins.tuple",
-    "builtins.set",
-    "builtins.frozenset",
-    "builtins.dict",
-    "builtins.sorted",
-];
-
-/// How deeply functions, classes and lambdas are followed into each other.
-const MAX_NESTED_FUNCTIONS: usize = 64;
 
 /// Per-function walk state.
-struct Frame {
-    index: usize,
-    class: Option<String>,
-    kind: FunctionKind,
-    scopes: Scopes,
-    declared_global: HashSet<String>,
-    /// Names assigned in this function (its locals).
-    locals: HashSet<String>,
+pub(super) struct Frame {
+    pub index: usize,
+    pub class: Option<String>,
+    pub kind: FunctionKind,
+    /// Defined inside another function.
+    pub is_nested: bool,
+    pub scopes: Scopes,
+    pub declared_global: HashSet<String>,
+    /// Names assigned in this function (its locals), parameters included.
+    pub locals: HashSet<String>,
     /// Locals captured by nested functions: accesses to them are closure-cell accesses.
-    captured: HashSet<String>,
-    /// Locals bound to objects created here that never escape.
-    owned: HashSet<String>,
-    held: Vec<LockRef>,
-    loop_depth: usize,
-    /// Checks in force: (location, check range, locks held at the check).
-    checks: Vec<(Loc, TextRange, Vec<LockRef>, bool)>,
+    pub captured: HashSet<String>,
+    /// Locals bound to objects made here that never escape.
+    pub owned: HashMap<String, Origin>,
+    pub params: Vec<String>,
+    /// Parameters the body assigns (they no longer hold what the caller passed).
+    pub reassigned: HashSet<String>,
+    /// The name of the receiver (`self`), in a method or a function nested in one.
+    pub self_name: Option<String>,
+    /// The name of the class receiver (`cls`), in a class method or a function nested in one.
+    pub cls_name: Option<String>,
+    /// Locals bound to a shared location (`pending = self._pending`).
+    pub aliases: HashMap<String, (Loc, bool)>,
+    pub held: Vec<LockRef>,
+    pub loop_depth: usize,
+    /// Where each enclosing loop starts.
+    pub loop_starts: Vec<u32>,
+    /// Checks in force.
+    pub checks: Vec<Check>,
     /// Nesting depth of conditions being walked (accesses in them are checks).
-    in_test: usize,
+    pub in_test: usize,
     /// `d.items()` calls that are the argument of `list(...)` and friends: copied, not iterated.
-    snapshots: HashSet<TextRange>,
+    pub snapshots: HashSet<TextRange>,
     /// Locals assigned the future an executor's `submit` returned.
-    submitted: HashSet<String>,
+    pub submitted: HashSet<String>,
     /// The loop depth at which each local was last assigned.
-    assigned_at: std::collections::HashMap<String, usize>,
+    pub assigned_at: HashMap<String, usize>,
     /// The qualname of this function, for naming nested functions and cells.
-    qualname: String,
+    pub qualname: String,
+    /// The value being assigned and what it is assigned to (for thread and future holders).
+    pub assigning: Option<(TextRange, Holder)>,
+    /// Thread objects and futures, by holder: index in the summary's spawns.
+    pub threads: Vec<(Holder, usize)>,
+    /// Pool tasks, by the pool's holder.
+    pub pools: Vec<(Holder, usize)>,
+    /// The `with` blocks of pools around here: the pool's holder and where the block ends.
+    pub with_ends: Vec<(Holder, u32)>,
+    /// Where the statement being walked ends.
+    pub statement_end: u32,
+    /// Nesting depth of `try` blocks that handle `ValueError` / `KeyError`.
+    pub catches_value_error: usize,
+    pub catches_key_error: usize,
 }
 
-struct Builder<'a> {
-    semantic: &'a SemanticModel,
-    globals: HashSet<String>,
-    functions: Vec<FunctionSummary>,
-    classes: Vec<ClassSummary>,
-    frames: Vec<Frame>,
+pub(super) struct Builder<'a> {
+    pub semantic: &'a SemanticModel,
+    pub globals: HashSet<String>,
+    pub functions: Vec<FunctionSummary>,
+    pub classes: Vec<ClassSummary>,
+    pub frames: Vec<Frame>,
+    /// Attributes holding a counting semaphore: (class, attribute).
+    pub counting: Vec<(String, String)>,
+}
+
+/// What [`Builder::function`] needs to know of a definition.
+struct FunctionDef<'a> {
+    qualname: String,
+    name: String,
+    class: Option<String>,
+    kind: FunctionKind,
+    is_async: bool,
+    range: TextRange,
+    body: &'a [Stmt],
+    parameters: Option<&'a ast::Parameters>,
+}
+
+pub(super) fn lambda_qualname(outer: &str, range: TextRange) -> String {
+    format!("{outer}.<lambda@{}>", range.start().to_u32())
 }
 
 impl<'a> Builder<'a> {
-    #[allow(clippy::too_many_arguments)]
-    fn function(
-        &mut self,
-        qualname: String,
-        name: String,
-        class: Option<String>,
-        kind: FunctionKind,
-        is_async: bool,
-        range: TextRange,
-        body: &'a [Stmt],
-        parameters: Option<&'a ast::Parameters>,
-    ) -> usize {
+    fn function(&mut self, def: FunctionDef<'a>) -> usize {
+        let FunctionDef {
+            qualname,
+            name,
+            class,
+            kind,
+            is_async,
+            range,
+            body,
+            parameters,
+        } = def;
         let index = self.functions.len();
         self.functions.push(FunctionSummary::new(
             qualname.clone(),
@@ -237,45 +275,68 @@ impl<'a> Builder<'a> {
             is_async,
             range,
         ));
-        let mut locals = HashSet::new();
+        let params: Vec<String> = parameters
+            .map(|p| p.iter().map(|p| p.name().to_string()).collect())
+            .unwrap_or_default();
+        let mut locals: HashSet<String> = params.iter().cloned().collect();
         let mut declared_global = HashSet::new();
         let mut declared_nonlocal = HashSet::new();
+        let mut captured = HashSet::new();
+        let mut owned = HashMap::new();
+        let mut reassigned = HashSet::new();
         if kind != FunctionKind::Module {
-            if let Some(parameters) = parameters {
-                for parameter in parameters.iter() {
-                    locals.insert(parameter.name().to_string());
-                }
-            }
+            let mut assigned = HashSet::new();
             collect_locals(
                 body,
-                &mut locals,
+                &mut assigned,
                 &mut declared_global,
                 &mut declared_nonlocal,
             );
+            reassigned = params
+                .iter()
+                .filter(|p| assigned.contains(*p))
+                .cloned()
+                .collect();
+            locals.extend(assigned);
             for name in declared_global.iter().chain(&declared_nonlocal) {
                 locals.remove(name);
             }
-        }
-        let mut captured = HashSet::new();
-        if kind != FunctionKind::Module {
             let mut free = HashSet::new();
             collect_nested_free_names(body, &mut free);
             captured = locals.intersection(&free).cloned().collect();
+            owned = owned_locals(self.semantic, body, &locals, &captured);
         }
-        let owned = if kind == FunctionKind::Module {
-            HashSet::new()
-        } else {
-            owned_locals(self.semantic, body, &locals, &captured)
+        // The receiver: a method's first parameter; a nested function sees its enclosing
+        // method's receiver unless it binds the name itself.
+        let outer = self
+            .frames
+            .last()
+            .filter(|frame| frame.kind != FunctionKind::Module);
+        let inherit = |name: &Option<String>| {
+            name.clone()
+                .filter(|n| !locals.contains(n) && !declared_global.contains(n))
         };
+        let (self_name, cls_name, class) = match (kind, outer) {
+            (FunctionKind::Method, _) => (params.first().cloned(), None, class),
+            (FunctionKind::ClassMethod, _) => (None, params.first().cloned(), class),
+            (FunctionKind::Function | FunctionKind::Lambda, Some(outer))
+                if outer.class.is_some() =>
+            {
+                let self_name = inherit(&outer.self_name);
+                let cls_name = inherit(&outer.cls_name);
+                let class = (self_name.is_some() || cls_name.is_some())
+                    .then(|| outer.class.clone())
+                    .flatten();
+                (self_name, cls_name, class)
+            }
+            _ => (None, None, class),
+        };
+        self.functions[index].class = class.clone();
+        self.functions[index].params = params.clone();
         // A function sees its enclosing functions' scopes; module-level names come from the
         // semantic model (copying the module's own scope into each function would be quadratic
         // on big modules).
-        let mut scopes = self
-            .frames
-            .last()
-            .filter(|frame| frame.kind != FunctionKind::Module)
-            .map(|frame| frame.scopes.clone())
-            .unwrap_or_default();
+        let mut scopes = outer.map(|frame| frame.scopes.clone()).unwrap_or_default();
         scopes.push(false);
         // Annotated parameters have a known class.
         if let Some(parameters) = parameters {
@@ -287,38 +348,58 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+        let is_nested = outer.is_some();
         self.frames.push(Frame {
             index,
             class,
             kind,
+            is_nested,
             scopes,
             declared_global,
             locals,
             captured,
             owned,
+            params,
+            reassigned,
+            self_name,
+            cls_name,
+            aliases: HashMap::new(),
             held: Vec::new(),
             loop_depth: 0,
+            loop_starts: Vec::new(),
             checks: Vec::new(),
             in_test: 0,
             snapshots: HashSet::new(),
             submitted: HashSet::new(),
-            assigned_at: std::collections::HashMap::new(),
+            assigned_at: HashMap::new(),
             qualname,
+            assigning: None,
+            threads: Vec::new(),
+            pools: Vec::new(),
+            with_ends: Vec::new(),
+            statement_end: range.end().to_u32(),
+            catches_value_error: 0,
+            catches_key_error: 0,
         });
         self.body(body);
+        self.finish_spawns();
+        if kind != FunctionKind::Module {
+            let fresh = returns_fresh(self.semantic, body, &self.frame().owned);
+            self.functions[index].returns_fresh = fresh;
+        }
         self.frames.pop();
         index
     }
 
-    fn frame(&self) -> &Frame {
+    pub(super) fn frame(&self) -> &Frame {
         self.frames.last().expect("a frame")
     }
 
-    fn frame_mut(&mut self) -> &mut Frame {
+    pub(super) fn frame_mut(&mut self) -> &mut Frame {
         self.frames.last_mut().expect("a frame")
     }
 
-    fn summary(&mut self) -> &mut FunctionSummary {
+    pub(super) fn summary(&mut self) -> &mut FunctionSummary {
         let index = self.frame().index;
         &mut self.functions[index]
     }
@@ -338,151 +419,52 @@ impl<'a> Builder<'a> {
         self.frame_mut().checks.truncate(checks_before);
     }
 
-    /// The location `expr` denotes, if it is shared: `self.x`, `cls.x`, `C.x`, a global, a cell,
-    /// another module's global. The flag says whether it was reached through `self`.
-    fn location(&self, expr: &Expr) -> Option<(Loc, bool)> {
-        let frame = self.frame();
-        match expr {
-            Expr::Name(name) => {
-                let id = name.id.as_str();
-                if frame.kind == FunctionKind::Module {
-                    return None;
-                }
-                if frame.declared_global.contains(id) {
-                    return Some((
-                        Loc::Global {
-                            name: self.semantic.qualify(id),
-                        },
-                        false,
-                    ));
-                }
-                if frame.captured.contains(id) {
-                    return Some((
-                        Loc::Cell {
-                            function: frame.qualname.clone(),
-                            name: id.to_string(),
-                        },
-                        false,
-                    ));
-                }
-                if frame.locals.contains(id) {
-                    return None;
-                }
-                // A free name: an enclosing function's local, or a module global, or an import.
-                for outer in self.frames.iter().rev().skip(1) {
-                    if outer.kind == FunctionKind::Module {
-                        break;
-                    }
-                    if outer.locals.contains(id) {
-                        return Some((
-                            Loc::Cell {
-                                function: outer.qualname.clone(),
-                                name: id.to_string(),
-                            },
-                            false,
-                        ));
-                    }
-                }
-                if self.globals.contains(id) {
-                    return Some((
-                        Loc::Global {
-                            name: self.semantic.qualify(id),
-                        },
-                        false,
-                    ));
-                }
-                match self.semantic.binding(&frame.scopes, id) {
-                    // `from shop.inventory import stock`: maybe another module's global.
-                    Some(Binding::Import(qualified)) if qualified.contains('.') => Some((
-                        Loc::Global {
-                            name: qualified.clone(),
-                        },
-                        false,
-                    )),
-                    _ => None,
-                }
-            }
-            Expr::Attribute(attribute) => {
-                let attr = attribute.attr.as_str();
-                match &*attribute.value {
-                    Expr::Name(base) => {
-                        let base_id = base.id.as_str();
-                        if let Some(class) = &frame.class {
-                            let is_self = base_id == "self" && frame.kind == FunctionKind::Method;
-                            let is_cls = base_id == "cls"
-                                && frame.kind == FunctionKind::ClassMethod
-                                || class.rsplit('.').next() == Some(base_id);
-                            if is_self || is_cls {
-                                return Some((
-                                    Loc::Attr {
-                                        class: class.clone(),
-                                        name: attr.to_string(),
-                                    },
-                                    is_self,
-                                ));
-                            }
-                        }
-                        if frame.locals.contains(base_id) || frame.kind == FunctionKind::Module {
-                            return None;
-                        }
-                        // `inventory.stock` where `inventory` is an imported module.
-                        match self.semantic.binding(&frame.scopes, base_id) {
-                            Some(Binding::Import(_)) => {
-                                let qualified =
-                                    self.semantic.qualified_name(&frame.scopes, expr)?;
-                                Some((Loc::Global { name: qualified }, false))
-                            }
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        }
+    pub(super) fn record(&mut self, loc: Loc, kind: AccessKind, range: TextRange, via_self: bool) {
+        self.record_with(loc, kind, range, via_self, Stored::Other);
     }
 
-    /// The container location whose contents `expr` (a subscript or method base) refers to.
-    fn container(&self, expr: &Expr) -> Option<(Loc, bool)> {
-        match expr {
-            Expr::Name(_) | Expr::Attribute(_) => self.location(expr),
-            _ => None,
-        }
-    }
-
-    fn record(&mut self, loc: Loc, kind: AccessKind, range: TextRange, via_self: bool) {
-        self.record_with(loc, kind, range, via_self, false);
-    }
-
-    /// [`Self::record`] for a write that stores a literal constant (when `constant`).
+    /// [`Self::record`] for a write that stores `stored`.
     fn record_with(
         &mut self,
         loc: Loc,
         kind: AccessKind,
         range: TextRange,
         via_self: bool,
-        constant: bool,
+        stored: Stored,
     ) {
-        let held = self.frame().held.clone();
+        let frame = self.frame();
+        let held = frame.held.clone();
         if kind.is_write() {
-            let pairs: Vec<CheckAct> = self
-                .frame()
+            let pairs: Vec<CheckAct> = frame
                 .checks
                 .iter()
-                .filter(|(checked, ..)| *checked == loc)
-                .map(|(_, check, held_at_check, _)| CheckAct {
+                .filter(|check| check.loc == loc)
+                .map(|check| CheckAct {
                     loc: loc.clone(),
-                    check: *check,
+                    check: check.range,
                     act: range,
                     act_kind: kind,
-                    held_at_check: held_at_check.clone(),
+                    held_at_check: check.held.clone(),
                     held_at_act: held.clone(),
                     via_self,
-                    act_is_constant: constant,
+                    act_is_constant: stored == Stored::Constant,
+                    act_creates: stored == Stored::Created,
+                    lazy_init: check.lazy,
                 })
                 .collect();
             self.summary().check_acts.extend(pairs);
         }
+        // Flags tested under a lock that is still held here guard this access.
+        let guards: Vec<(Loc, LockRef)> = self
+            .frame()
+            .checks
+            .iter()
+            .filter(|check| check.loc != loc)
+            .filter_map(|check| {
+                let lock = check.held.iter().find(|l| held.contains(l))?;
+                Some((check.loc.clone(), lock.clone()))
+            })
+            .collect();
         self.summary().accesses.push(Access {
             loc,
             kind,
@@ -490,17 +472,26 @@ impl<'a> Builder<'a> {
             held,
             via_self,
             atomic: false,
+            shifts: false,
+            constant: stored == Stored::Constant,
+            guards,
         });
     }
 
     /// The checks a condition makes: every shared location it reads.
-    fn checks_of(&self, test: &Expr) -> Vec<(Loc, TextRange, Vec<LockRef>, bool)> {
+    fn checks_of(&self, test: &Expr) -> Vec<Check> {
         let mut found = Vec::new();
         self.collect_checked(test, &mut found);
         let held = self.frame().held.clone();
+        let lazy = is_lazy_test(test);
         found
             .into_iter()
-            .map(|(loc, via)| (loc, test.range(), held.clone(), via))
+            .map(|(loc, _)| Check {
+                loc,
+                range: test.range(),
+                held: held.clone(),
+                lazy,
+            })
             .collect()
     }
 
@@ -523,14 +514,11 @@ impl<'a> Builder<'a> {
                     name.as_deref(),
                     Some("builtins.hasattr" | "builtins.getattr")
                 ) {
-                    if let [object, Expr::StringLiteral(attr), ..] = &*call.arguments.args {
-                        let synthetic = match object {
-                            Expr::Name(base) => {
-                                self.attr_location(base.id.as_str(), attr.value.to_str())
-                            }
-                            _ => None,
-                        };
-                        if let Some(found) = synthetic {
+                    if let [Expr::Name(base), Expr::StringLiteral(attr), ..] = &*call.arguments.args
+                    {
+                        if let Some(found) =
+                            self.attr_location(base.id.as_str(), attr.value.to_str())
+                        {
                             out.push(found);
                             return;
                         }
@@ -567,350 +555,51 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn attr_location(&self, base: &str, attr: &str) -> Option<(Loc, bool)> {
-        let frame = self.frame();
-        let class = frame.class.as_ref()?;
-        let is_self = base == "self" && frame.kind == FunctionKind::Method;
-        let is_cls = base == "cls" && frame.kind == FunctionKind::ClassMethod;
-        (is_self || is_cls).then(|| {
-            (
-                Loc::Attr {
-                    class: class.clone(),
-                    name: attr.to_string(),
-                },
-                is_self,
-            )
-        })
-    }
-
-    /// The lock `expr` denotes in a `with` item or an `acquire()` call, if it is a thread lock.
-    fn lock_of(&self, expr: &Expr) -> Option<LockRef> {
-        let frame = self.frame();
-        match expr {
-            Expr::Call(call) => {
-                // `with cls.get_lock():`
-                let Expr::Attribute(attribute) = &*call.func else {
-                    return None;
-                };
-                let method = attribute.attr.as_str();
-                if !lock_like_name(method) {
-                    return None;
-                }
-                match (&*attribute.value, &frame.class) {
-                    (Expr::Name(base), Some(class))
-                        if matches!(base.id.as_str(), "self" | "cls")
-                            || class.rsplit('.').next() == Some(base.id.as_str()) =>
-                    {
-                        Some(LockRef::Getter {
-                            class: class.clone(),
-                            method: method.to_string(),
-                        })
-                    }
-                    _ => None,
-                }
-            }
-            Expr::Name(_) | Expr::Attribute(_) => {
-                let (loc, _) = self.location(expr).or_else(|| self.local_lock(expr))?;
-                let (name, ty) = match (&loc, expr) {
-                    (Loc::Attr { class, name }, _) => (name.clone(), self.attr_type(class, name)),
-                    (_, Expr::Name(n)) => (
-                        n.id.to_string(),
-                        match self.semantic.binding(&frame.scopes, n.id.as_str()) {
-                            Some(Binding::Instance(ty)) => Some(ty.clone()),
-                            _ => None,
-                        },
-                    ),
-                    (_, Expr::Attribute(a)) => (a.attr.to_string(), None),
-                    _ => return None,
-                };
-                let is_lock = match &ty {
-                    Some(ty) if ty.starts_with("asyncio.") => false,
-                    Some(ty) => is_thread_lock_type(ty) || lock_like_name(&name),
-                    None => lock_like_name(&name),
-                };
-                is_lock.then_some(LockRef::At { loc })
-            }
-            _ => None,
+    /// The qualified name a callee expression refers to: through imports, or through a class
+    /// attribute that aliases one (`self._thread_class(...)` with `_thread_class =
+    /// threading.Thread` in the class body).
+    fn qualified_callee(&self, func: &Expr) -> Option<String> {
+        if let Some(name) = self.semantic.qualified_name(&self.frame().scopes, func) {
+            return Some(name);
         }
-    }
-
-    /// The class of `class.name` (`self.name = C()` in a method of `class` or of one of its bases
-    /// in this file).
-    fn attr_type(&self, class: &str, name: &str) -> Option<String> {
-        let mut pending = vec![class.to_string()];
+        let Expr::Attribute(attribute) = func else {
+            return None;
+        };
+        if !self.is_receiver(&attribute.value) {
+            return None;
+        }
+        let mut pending = vec![self.frame().class.clone()?];
         let mut seen = Vec::new();
-        while let Some(current) = pending.pop() {
-            if seen.contains(&current) {
+        while let Some(class) = pending.pop() {
+            if seen.contains(&class) {
                 continue;
             }
-            let info = self.semantic.class_by_qualname(&current)?;
-            if let Some(ty) = info.attr_types.get(name) {
-                return Some(ty.clone());
+            let info = self.semantic.class_by_qualname(&class)?;
+            if let Some(alias) = info.body_aliases.get(attribute.attr.as_str()) {
+                return Some(crate::semantic::canonical(alias));
             }
             pending.extend(info.bases.iter().cloned());
-            seen.push(current);
+            seen.push(class);
         }
         None
     }
 
-    /// A lock held in a local variable (taken from somewhere shared): named by the expression.
-    fn local_lock(&self, expr: &Expr) -> Option<(Loc, bool)> {
-        match expr {
-            Expr::Name(name) => Some((
-                Loc::Cell {
-                    function: self.frame().qualname.clone(),
-                    name: name.id.to_string(),
-                },
-                false,
-            )),
-            _ => None,
-        }
-    }
-
-    /// What `expr` (a callable) refers to.
-    fn callee_of(&self, expr: &Expr) -> Callee {
-        let frame = self.frame();
-        match expr {
-            Expr::Name(name) => match self.semantic.binding(&frame.scopes, name.id.as_str()) {
-                Some(Binding::Function(q)) | Some(Binding::Import(q)) => {
-                    Callee::Name { name: q.clone() }
-                }
-                Some(Binding::Class(i)) => Callee::Name {
-                    name: self.semantic.classes[*i].qualname.clone(),
-                },
-                _ => Callee::Unknown,
-            },
-            Expr::Attribute(attribute) => {
-                let method = attribute.attr.to_string();
-                match &*attribute.value {
-                    Expr::Name(base) if frame.class.is_some() => {
-                        let class = frame.class.clone().unwrap_or_default();
-                        match base.id.as_str() {
-                            "self" | "cls" => {
-                                return Callee::Method {
-                                    class,
-                                    name: method,
-                                    is_virtual: true,
-                                }
-                            }
-                            id if class.rsplit('.').next() == Some(id) => {
-                                return Callee::Method {
-                                    class,
-                                    name: method,
-                                    is_virtual: false,
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                    Expr::Call(call) if is_super_call(call) => {
-                        if let Some(class) = &frame.class {
-                            return Callee::Super {
-                                class: class.clone(),
-                                name: method,
-                            };
-                        }
-                    }
-                    _ => {}
-                }
-                if let Some(ty) = self.type_of(&attribute.value) {
-                    return Callee::Method {
-                        class: ty,
-                        name: method,
-                        is_virtual: true,
-                    };
-                }
-                match self.semantic.qualified_name(&frame.scopes, expr) {
-                    Some(q) => Callee::Name { name: q },
-                    None => Callee::Unknown,
-                }
-            }
-            Expr::Call(call) => {
-                let name = self.semantic.qualified_name(&frame.scopes, &call.func);
-                if name.as_deref() == Some("functools.partial") {
-                    if let Some(first) = call.arguments.args.first() {
-                        return self.callee_of(first);
-                    }
-                }
-                Callee::Unknown
-            }
-            Expr::Lambda(lambda) => Callee::Name {
-                name: lambda_qualname(&frame.qualname, lambda.range()),
-            },
-            _ => Callee::Unknown,
-        }
-    }
-
-    /// Whether `expr` is a future returned by an executor's `submit`: the call itself, or a
-    /// local assigned from one.
-    fn is_submitted_future(&self, expr: &Expr) -> bool {
-        match expr {
-            Expr::Call(call) => {
-                matches!(&*call.func, Expr::Attribute(a) if a.attr.as_str() == "submit")
-            }
-            Expr::Name(name) => self.frame().submitted.contains(name.id.as_str()),
-            _ => false,
-        }
-    }
-
-    /// The class of the object `expr` evaluates to, as far as local reasoning knows.
-    fn type_of(&self, expr: &Expr) -> Option<String> {
-        let frame = self.frame();
-        if let Some(attr) = crate::semantic::self_attribute(expr) {
-            let class = frame.class.as_ref()?;
-            return self
-                .semantic
-                .class_by_qualname(class)
-                .and_then(|c| c.attr_types.get(attr).cloned());
-        }
-        self.semantic.type_of(&frame.scopes, expr)
-    }
-
     fn call(&mut self, call: &'a ast::ExprCall) {
         let range = call.range();
-        let in_loop = self.frame().loop_depth > 0;
-        let qualified = self
-            .semantic
-            .qualified_name(&self.frame().scopes, &call.func);
-        let args = &call.arguments;
-        let keyword = |name: &str| {
-            args.keywords
-                .iter()
-                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
-                .map(|k| &k.value)
-        };
-        let spawn = |builder: &mut Self, kind: SpawnKind, target: Option<&Expr>, many: bool| {
-            if let Some(target) = target {
-                let callee = builder.callee_of(target);
-                // `Thread(target=worker.loop)` on an object of its own: one made in this very
-                // loop pass (or a thread started once), not one shared by every pass.
-                let on_other_object = match (target, &callee) {
-                    (Expr::Attribute(attribute), Callee::Method { .. }) => {
-                        match &*attribute.value {
-                            Expr::Name(n) if matches!(n.id.as_str(), "self" | "cls") => false,
-                            Expr::Name(n) => {
-                                let frame = builder.frame();
-                                !many
-                                    || (frame.loop_depth > 0
-                                        && frame.assigned_at.get(n.id.as_str())
-                                            == Some(&frame.loop_depth))
-                            }
-                            _ => !many,
-                        }
-                    }
-                    _ => false,
-                };
-                if callee != Callee::Unknown {
-                    builder.summary().spawns.push(Spawn {
-                        kind,
-                        target: callee,
-                        many,
-                        on_other_object,
-                        range,
-                    });
-                }
-            }
-        };
-        match qualified.as_deref() {
-            Some("threading.Thread") => spawn(
-                self,
-                SpawnKind::Thread,
-                keyword("target").or(args.args.get(1)),
-                in_loop,
-            ),
-            Some("multiprocessing.Process") => spawn(
-                self,
-                SpawnKind::Process,
-                keyword("target").or(args.args.get(1)),
-                in_loop,
-            ),
-            Some("threading.Timer") => spawn(
-                self,
-                SpawnKind::Timer,
-                args.args.get(1).or(keyword("function")),
-                in_loop,
-            ),
-            Some("_thread.start_new_thread") => {
-                spawn(self, SpawnKind::StartNewThread, args.args.first(), in_loop)
-            }
-            Some("asyncio.to_thread") => spawn(self, SpawnKind::ToThread, args.args.first(), true),
-            Some("signal.signal") => self.summary().signal_calls.push(range),
-            Some(
-                "socketserver.ThreadingTCPServer"
-                | "socketserver.ThreadingUDPServer"
-                | "socketserver.ThreadingUnixStreamServer"
-                | "socketserver.ThreadingUnixDatagramServer"
-                | "http.server.ThreadingHTTPServer",
-            ) => spawn(
-                self,
-                SpawnKind::ThreadingServer,
-                args.args.get(1).or(keyword("RequestHandlerClass")),
-                true,
-            ),
-            _ => {}
+        let qualified = self.qualified_callee(&call.func);
+        if qualified.as_deref() == Some("signal.signal") && self.frame().catches_value_error == 0 {
+            self.summary().signal_calls.push(range);
         }
+        self.spawn_in_call(call, qualified.as_deref());
         if let Expr::Attribute(attribute) = &*call.func {
             let method = attribute.attr.as_str();
-            let receiver_type = self.type_of(&attribute.value);
-            let receiver_name = match &*attribute.value {
-                Expr::Name(n) => Some(n.id.to_string()),
-                Expr::Attribute(a) => Some(a.attr.to_string()),
-                _ => None,
-            };
-            let pool_kind = match receiver_type.as_deref() {
-                Some(
-                    "concurrent.futures.ThreadPoolExecutor" | "multiprocessing.pool.ThreadPool",
-                ) => Some(SpawnKind::ThreadPool),
-                Some("concurrent.futures.ProcessPoolExecutor" | "multiprocessing.Pool") => {
-                    Some(SpawnKind::ProcessPool)
-                }
-                None if method == "submit"
-                    && receiver_name.as_deref().is_some_and(|n| {
-                        let n = n.to_ascii_lowercase();
-                        n.contains("executor") || n.contains("pool")
-                    }) =>
-                {
-                    Some(SpawnKind::ThreadPool)
-                }
-                _ => None,
-            };
-            match (method, pool_kind) {
-                (
-                    "submit" | "map" | "apply" | "apply_async" | "imap" | "imap_unordered"
-                    | "starmap" | "map_async" | "starmap_async",
-                    Some(kind),
-                ) => spawn(self, kind, args.args.first(), true),
-                ("run_in_executor", _) => {
-                    spawn(self, SpawnKind::RunInExecutor, args.args.get(1), true)
-                }
-                // Only a `concurrent.futures` future runs its callbacks on a worker thread (an
-                // asyncio one runs them on its loop): the future must come from `submit`.
-                ("add_done_callback", _) if self.is_submitted_future(&attribute.value) => {
-                    spawn(self, SpawnKind::DoneCallback, args.args.first(), in_loop)
-                }
-                _ => {}
-            }
+            self.sync_in_call(call, &attribute.value, method);
+            let in_snapshot = self.frame().snapshots.contains(&range);
             // Container effects: `d.append(x)`, `d.items()`.
             if let Some((loc, via_self)) = self.container(&attribute.value) {
-                if method == "setdefault" {
-                    // Insert-if-absent in one step: it completes no check-then-act.
-                    let checks = std::mem::take(&mut self.frame_mut().checks);
-                    self.record(loc, AccessKind::Mutate, range, via_self);
-                    self.frame_mut().checks = checks;
-                } else if MUTATING_METHODS.contains(&method) {
-                    self.record(loc, AccessKind::Mutate, range, via_self);
-                    if ATOMIC_METHODS.contains(&method) {
-                        if let Some(access) = self.summary().accesses.last_mut() {
-                            access.atomic = true;
-                        }
-                    }
-                } else if ITERATING_METHODS.contains(&method)
-                    && self.frame().in_test == 0
-                    && !self.frame().snapshots.contains(&range)
-                {
-                    // `d.items()` is iterated by whoever consumes it: count it as iteration.
-                    self.record(loc, AccessKind::Iterate, range, via_self);
-                }
+                self.container_call(loc, via_self, method, range, in_snapshot);
+            } else if let Some(index) = self.param_index(&attribute.value) {
+                self.param_call(index, method, in_snapshot);
             }
         }
         // `list(d.items())`: the inner call is copied, not iterated.
@@ -918,7 +607,7 @@ impl<'a> Builder<'a> {
             .as_deref()
             .is_some_and(|q| SNAPSHOT_BUILTINS.contains(&q))
         {
-            if let Some(Expr::Call(inner)) = args.args.first() {
+            if let Some(Expr::Call(inner)) = call.arguments.args.first() {
                 self.frame_mut().snapshots.insert(inner.range());
             }
         }
@@ -927,70 +616,15 @@ impl<'a> Builder<'a> {
             .as_deref()
             .is_some_and(|q| ITERATING_BUILTINS.contains(&q))
         {
-            if let Some(first) = args.args.first() {
+            if let Some(first) = call.arguments.args.first() {
                 if let Some((loc, via_self)) = self.container(first) {
                     self.record(loc, AccessKind::Iterate, first.range(), via_self);
+                } else if let Some(index) = self.param_index(first) {
+                    self.param_effect(index, AccessKind::Iterate);
                 }
             }
         }
-        // The call edge itself.
-        let callee = self.callee_of(&call.func);
-        if callee != Callee::Unknown {
-            let receiver_owned = match &*call.func {
-                Expr::Attribute(attribute) => match &*attribute.value {
-                    Expr::Name(n) => self.frame().owned.contains(n.id.as_str()),
-                    _ => false,
-                },
-                _ => false,
-            };
-            let self_call = match &*call.func {
-                Expr::Attribute(attribute) => match &*attribute.value {
-                    Expr::Name(n) => matches!(n.id.as_str(), "self" | "cls"),
-                    Expr::Call(inner) => is_super_call(inner),
-                    _ => false,
-                },
-                _ => false,
-            };
-            let held = self.frame().held.clone();
-            self.summary().calls.push(CallSite {
-                callee,
-                range,
-                held,
-                receiver_owned,
-                in_loop,
-                self_call,
-            });
-        }
-        // Project classes deriving from ThreadingMixIn, given a handler class: checked later.
-        if let (Some(handler), Some(_)) = (args.args.get(1), qualified.as_ref()) {
-            if let Callee::Name { name } = self.callee_of(handler) {
-                let looks_like_class = name
-                    .rsplit('.')
-                    .next()
-                    .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_uppercase()));
-                if looks_like_class && self.callee_of(&call.func) != Callee::Unknown {
-                    if let Callee::Name { name: server } = self.callee_of(&call.func) {
-                        if server
-                            .rsplit('.')
-                            .next()
-                            .is_some_and(|n| n.contains("Server"))
-                        {
-                            self.summary().spawns.push(Spawn {
-                                kind: SpawnKind::ThreadingServer,
-                                target: Callee::Method {
-                                    class: server,
-                                    name: name.clone(),
-                                    is_virtual: false,
-                                },
-                                many: true,
-                                on_other_object: false,
-                                range,
-                            });
-                        }
-                    }
-                }
-            }
-        }
+        self.record_call(call);
     }
 
     /// Records the accesses an assignment target makes; `value` decides read-modify-write.
@@ -1004,14 +638,36 @@ impl<'a> Builder<'a> {
         match target {
             Expr::Name(_) | Expr::Attribute(_) => {
                 if let Some((loc, via_self)) = self.location(target) {
+                    // Rebinding an alias rebinds the local, not the location.
+                    if let Expr::Name(name) = target {
+                        if !augmented && self.frame_mut().aliases.remove(name.id.as_str()).is_some()
+                        {
+                            return;
+                        }
+                    }
                     let rmw = augmented || value.is_some_and(|v| self.reads_location(v, &loc));
+                    let lazy_default =
+                        !augmented && value.is_some_and(|v| self.is_lazy_default(v, &loc));
                     let (kind, range) = if rmw {
                         (AccessKind::ReadModifyWrite, statement)
                     } else {
                         (AccessKind::Write, target.range())
                     };
-                    let constant = !augmented && value.is_some_and(is_literal);
-                    self.record_with(loc, kind, range, via_self, constant);
+                    let stored = match value {
+                        Some(v) if !augmented && is_literal(v) => Stored::Constant,
+                        Some(v @ Expr::Call(call))
+                            if !augmented
+                                && (self.semantic.type_of(&self.frame().scopes, v).is_some()
+                                    || self.is_receiver(&call.func)) =>
+                        {
+                            Stored::Created
+                        }
+                        _ => Stored::Other,
+                    };
+                    self.record_with(loc, kind, range, via_self, stored);
+                    if lazy_default {
+                        self.mark_last_atomic();
+                    }
                 } else if let Expr::Attribute(attribute) = target {
                     // `config.value = 1` on a shared object mutates it.
                     if let Some((loc, via_self)) = self.container(&attribute.value) {
@@ -1030,7 +686,23 @@ impl<'a> Builder<'a> {
                         (AccessKind::Mutate, target.range())
                     };
                     self.record(loc, kind, range, via_self);
+                    if value.is_none() && !augmented {
+                        // `del d[k]` with the `KeyError` handled: one atomic step.
+                        let atomic = self.frame().catches_key_error > 0;
+                        if let Some(access) = self.summary().accesses.last_mut() {
+                            access.shifts = true;
+                            access.atomic |= atomic;
+                        }
+                    }
                 } else {
+                    if let Some(index) = self.param_index(&subscript.value) {
+                        let kind = if augmented {
+                            AccessKind::ContentReadModifyWrite
+                        } else {
+                            AccessKind::Mutate
+                        };
+                        self.param_effect(index, kind);
+                    }
                     self.visit_expr(&subscript.value);
                 }
                 self.visit_expr(&subscript.slice);
@@ -1048,40 +720,6 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Whether `expr` reads the binding at `loc` (`self.n + 1` reads `self.n`).
-    fn reads_location(&self, expr: &Expr, loc: &Loc) -> bool {
-        let mut found = false;
-        any_subexpr(expr, &mut |e| {
-            if matches!(e, Expr::Name(_) | Expr::Attribute(_))
-                && self.location(e).is_some_and(|(l, _)| &l == loc)
-            {
-                found = true;
-            }
-        });
-        found
-    }
-
-    /// Whether `expr` reads an element of the container at `loc` (`d.get(k, 0) + 1`, `d[k] + 1`).
-    fn reads_contents(&self, expr: &Expr, loc: &Loc) -> bool {
-        let mut found = false;
-        any_subexpr(expr, &mut |e| {
-            let base = match e {
-                Expr::Subscript(s) => Some(&*s.value),
-                Expr::Call(c) => match &*c.func {
-                    Expr::Attribute(a) if matches!(a.attr.as_str(), "get" | "setdefault") => {
-                        Some(&*a.value)
-                    }
-                    _ => None,
-                },
-                _ => None,
-            };
-            if base.is_some_and(|b| self.container(b).is_some_and(|(l, _)| &l == loc)) {
-                found = true;
-            }
-        });
-        found
-    }
-
     fn with_locks(&mut self, locks: Vec<LockRef>, body: &'a [Stmt]) {
         let depth = self.frame().held.len();
         self.frame_mut().held.extend(locks);
@@ -1094,10 +732,18 @@ impl<'a> Builder<'a> {
             return;
         };
         let qualname = info.qualname.clone();
+        let facts = class_facts(self.semantic, def);
+        self.counting.extend(
+            facts
+                .counting
+                .iter()
+                .map(|name| (qualname.clone(), name.clone())),
+        );
         let mut summary = ClassSummary {
             qualname: qualname.clone(),
             bases: info.bases.clone(),
             range: def.range(),
+            header: TextRange::new(def.range().start(), def.name.range().end()),
             methods: Vec::new(),
             assigned: Vec::new(),
             class_attrs: Vec::new(),
@@ -1106,29 +752,28 @@ impl<'a> Builder<'a> {
             lock_attrs: info
                 .attr_types
                 .iter()
-                .filter(|(_, ty)| is_thread_lock_type(ty))
+                .filter(|(name, ty)| {
+                    super::is_thread_lock_type(ty) && !facts.counting.contains(*name)
+                })
                 .map(|(name, _)| name.clone())
                 .collect(),
             takes_lock: false,
+            attr_kinds: facts.kinds,
+            attr_callables: facts.callables,
+            attr_params: facts.params,
+            fresh_attrs: facts.fresh,
+            not_thread_safe: says_not_thread_safe(&def.body),
         };
         summary.lock_attrs.sort();
         for stmt in &def.body {
-            match stmt {
-                Stmt::Assign(assign) => {
-                    for target in &assign.targets {
-                        for name in target_names(target) {
-                            summary.body_attrs.push(name.clone());
-                            summary.assigned.push(name);
-                        }
-                    }
-                }
-                Stmt::AnnAssign(assign) if assign.value.is_some() => {
-                    for name in target_names(&assign.target) {
-                        summary.body_attrs.push(name.clone());
-                        summary.assigned.push(name);
-                    }
-                }
-                _ => {}
+            let targets: Vec<&Expr> = match stmt {
+                Stmt::Assign(assign) => assign.targets.iter().collect(),
+                Stmt::AnnAssign(assign) if assign.value.is_some() => vec![&*assign.target],
+                _ => Vec::new(),
+            };
+            for name in targets.into_iter().flat_map(target_names) {
+                summary.body_attrs.push(name.clone());
+                summary.assigned.push(name);
             }
         }
         let class_index = self.classes.len();
@@ -1136,45 +781,26 @@ impl<'a> Builder<'a> {
         for stmt in &def.body {
             match stmt {
                 Stmt::FunctionDef(method) => {
+                    for decorator in &method.decorator_list {
+                        self.visit_expr(&decorator.expression);
+                    }
                     let kind = method_kind(self.semantic, method);
                     let name = method.name.to_string();
-                    let index = self.function(
-                        format!("{qualname}.{name}"),
-                        name.clone(),
-                        Some(qualname.clone()),
+                    let index = self.function(FunctionDef {
+                        qualname: format!("{qualname}.{name}"),
+                        name: name.clone(),
+                        class: Some(qualname.clone()),
                         kind,
-                        method.is_async,
-                        method.name.range(),
-                        &method.body,
-                        Some(&method.parameters),
-                    );
+                        is_async: method.is_async,
+                        range: method.name.range(),
+                        body: &method.body,
+                        parameters: Some(&method.parameters),
+                    });
+                    self.functions[index].decorators = self.decorators(method);
                     self.classes[class_index]
                         .methods
                         .push((name, u32::try_from(index).unwrap_or(u32::MAX)));
-                    let function = &self.functions[index];
-                    let mut assigned = Vec::new();
-                    let mut class_attrs = Vec::new();
-                    let mut instance_attrs = Vec::new();
-                    let mut takes_lock = false;
-                    for access in &function.accesses {
-                        if let Loc::Attr { class, name } = &access.loc {
-                            if class == &qualname && access.kind == AccessKind::Write {
-                                assigned.push(name.clone());
-                                if access.via_self {
-                                    instance_attrs.push(name.clone());
-                                } else {
-                                    class_attrs.push(name.clone());
-                                }
-                            }
-                        }
-                        takes_lock |= !access.held.is_empty();
-                    }
-                    takes_lock |= function.calls.iter().any(|c| !c.held.is_empty());
-                    let class = &mut self.classes[class_index];
-                    class.assigned.extend(assigned);
-                    class.class_attrs.extend(class_attrs);
-                    class.instance_attrs.extend(instance_attrs);
-                    class.takes_lock |= takes_lock;
+                    self.note_method_writes(class_index, index);
                 }
                 Stmt::ClassDef(inner) => self.class(inner),
                 _ => {}
@@ -1191,6 +817,297 @@ impl<'a> Builder<'a> {
             list.dedup();
         }
     }
+
+    /// What a method's writes say about its class's attributes.
+    fn note_method_writes(&mut self, class_index: usize, function: usize) {
+        let qualname = self.classes[class_index].qualname.clone();
+        let summary = &self.functions[function];
+        let mut assigned = Vec::new();
+        let mut class_attrs = Vec::new();
+        let mut instance_attrs = Vec::new();
+        let mut takes_lock = false;
+        for access in &summary.accesses {
+            if let Loc::Attr { class, name } = &access.loc {
+                if class == &qualname && access.kind == AccessKind::Write {
+                    assigned.push(name.clone());
+                    if access.via_self {
+                        instance_attrs.push(name.clone());
+                    } else {
+                        class_attrs.push(name.clone());
+                    }
+                }
+            }
+            takes_lock |= !access.held.is_empty();
+        }
+        takes_lock |= summary.calls.iter().any(|c| !c.held.is_empty());
+        let class = &mut self.classes[class_index];
+        class.assigned.extend(assigned);
+        class.class_attrs.extend(class_attrs);
+        class.instance_attrs.extend(instance_attrs);
+        class.takes_lock |= takes_lock;
+    }
+
+    fn decorators(&self, def: &ast::StmtFunctionDef) -> Vec<Callee> {
+        def.decorator_list
+            .iter()
+            .map(|d| self.callee_of(&d.expression))
+            .filter(|c| *c != Callee::Unknown)
+            .collect()
+    }
+
+    fn lambda(&mut self, lambda: &'a ast::ExprLambda) {
+        let qualname = lambda_qualname(&self.frame().qualname, lambda.range());
+        let index = self.functions.len();
+        self.functions.push(FunctionSummary::new(
+            qualname.clone(),
+            "<lambda>".to_string(),
+            None,
+            FunctionKind::Lambda,
+            false,
+            lambda.range(),
+        ));
+        let params: Vec<String> = lambda
+            .parameters
+            .iter()
+            .flat_map(|p| p.iter().map(|p| p.name().to_string()))
+            .collect();
+        let outer = self.frame();
+        let inherit = |name: &Option<String>| name.clone().filter(|n| !params.contains(n));
+        let self_name = inherit(&outer.self_name);
+        let cls_name = inherit(&outer.cls_name);
+        let class = (self_name.is_some() || cls_name.is_some())
+            .then(|| outer.class.clone())
+            .flatten();
+        let scopes = outer.scopes.clone();
+        self.functions[index].class = class.clone();
+        self.functions[index].params = params.clone();
+        let end = lambda.range().end().to_u32();
+        self.frames.push(Frame {
+            index,
+            class,
+            kind: FunctionKind::Lambda,
+            is_nested: true,
+            scopes,
+            declared_global: HashSet::new(),
+            locals: params.iter().cloned().collect(),
+            captured: HashSet::new(),
+            owned: HashMap::new(),
+            params,
+            reassigned: HashSet::new(),
+            self_name,
+            cls_name,
+            aliases: HashMap::new(),
+            held: Vec::new(),
+            loop_depth: 0,
+            loop_starts: Vec::new(),
+            checks: Vec::new(),
+            in_test: 0,
+            snapshots: HashSet::new(),
+            submitted: HashSet::new(),
+            assigned_at: HashMap::new(),
+            qualname,
+            assigning: None,
+            threads: Vec::new(),
+            pools: Vec::new(),
+            with_ends: Vec::new(),
+            statement_end: end,
+            catches_value_error: 0,
+            catches_key_error: 0,
+        });
+        self.visit_expr(&lambda.body);
+        self.finish_spawns();
+        self.frames.pop();
+    }
+}
+
+/// What a write stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stored {
+    /// A literal (`None`, `True`, a number, a string).
+    Constant,
+    /// A newly constructed object.
+    Created,
+    Other,
+}
+
+/// What a class's assignments say about its attributes.
+#[derive(Default)]
+struct ClassFacts {
+    kinds: Vec<(String, ContainerKind)>,
+    callables: Vec<(String, Callee)>,
+    params: Vec<(String, u32)>,
+    fresh: Vec<String>,
+    /// Attributes holding a `Semaphore(n)` that lets several threads in.
+    counting: Vec<String>,
+    made_fresh: HashSet<String>,
+    not_fresh: HashSet<String>,
+}
+
+impl ClassFacts {
+    /// Notes that `attr` is assigned `value` (in `__init__` when `init`, whose parameters are
+    /// `params`).
+    fn note(
+        &mut self,
+        semantic: &SemanticModel,
+        attr: &str,
+        value: &Expr,
+        params: &[String],
+        init: bool,
+    ) {
+        let scopes = Scopes::default();
+        let callee = match value {
+            Expr::Call(call) => semantic.qualified_name(&scopes, &call.func),
+            _ => None,
+        };
+        if let Some(kind) = container_kind(callee.as_deref(), value) {
+            if !self.kinds.iter().any(|(a, _)| a == attr) {
+                self.kinds.push((attr.to_string(), kind));
+            }
+        }
+        if let (Expr::Call(call), Some(name)) = (value, callee.as_deref()) {
+            if super::is_thread_lock_type(name) && !is_mutex_constructor(name, call) {
+                self.counting.push(attr.to_string());
+            }
+        }
+        match value {
+            Expr::Call(_) if semantic.type_of(&scopes, value).is_some() => {
+                self.made_fresh.insert(attr.to_string());
+            }
+            Expr::Name(name) if init && params.iter().any(|p| p == name.id.as_str()) => {
+                let index = params
+                    .iter()
+                    .position(|p| p == name.id.as_str())
+                    .unwrap_or(0);
+                self.params.push((attr.to_string(), index as u32));
+                self.not_fresh.insert(attr.to_string());
+            }
+            Expr::Name(_) | Expr::Attribute(_) => {
+                if let Some(name) = semantic.qualified_name(&scopes, value) {
+                    self.callables
+                        .push((attr.to_string(), Callee::Name { name }));
+                }
+                self.not_fresh.insert(attr.to_string());
+            }
+            _ => {
+                self.not_fresh.insert(attr.to_string());
+            }
+        }
+    }
+}
+
+/// Reads a class's body and methods for what its attributes hold.
+fn class_facts(semantic: &SemanticModel, def: &ast::StmtClassDef) -> ClassFacts {
+    let mut facts = ClassFacts::default();
+    for stmt in &def.body {
+        match stmt {
+            Stmt::Assign(assign) => {
+                for target in &assign.targets {
+                    if let Expr::Name(name) = target {
+                        facts.note(semantic, name.id.as_str(), &assign.value, &[], false);
+                    }
+                }
+            }
+            Stmt::AnnAssign(assign) => {
+                if let (Expr::Name(name), Some(value)) = (&*assign.target, &assign.value) {
+                    facts.note(semantic, name.id.as_str(), value, &[], false);
+                }
+            }
+            Stmt::FunctionDef(method) => {
+                let params: Vec<String> = method
+                    .parameters
+                    .iter()
+                    .map(|p| p.name().to_string())
+                    .collect();
+                let init = method.name.as_str() == "__init__";
+                let Some(receiver) = params.first().cloned() else {
+                    continue;
+                };
+                let mut writes = Vec::new();
+                self_writes(&method.body, &receiver, &mut writes);
+                for (attr, value) in writes {
+                    match value {
+                        Some(value) => facts.note(semantic, &attr, value, &params, init),
+                        None => {
+                            facts.not_fresh.insert(attr);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut fresh: Vec<String> = facts
+        .made_fresh
+        .iter()
+        .filter(|a| !facts.not_fresh.contains(*a))
+        .cloned()
+        .collect();
+    fresh.sort();
+    facts.fresh = fresh;
+    facts
+}
+
+/// `receiver.attr = value` assignments in `body` (not in nested functions); `None` for other
+/// writes (augmented, tuple targets).
+fn self_writes<'b>(body: &'b [Stmt], receiver: &str, out: &mut Vec<(String, Option<&'b Expr>)>) {
+    let attr_of = |target: &Expr| match target {
+        Expr::Attribute(attribute) => match &*attribute.value {
+            Expr::Name(name) if name.id.as_str() == receiver => Some(attribute.attr.to_string()),
+            _ => None,
+        },
+        _ => None,
+    };
+    for stmt in body {
+        match stmt {
+            Stmt::Assign(assign) => {
+                for target in &assign.targets {
+                    if let Some(attr) = attr_of(target) {
+                        out.push((attr, Some(&*assign.value)));
+                    } else if let Expr::Tuple(tuple) = target {
+                        out.extend(tuple.elts.iter().filter_map(attr_of).map(|a| (a, None)));
+                    }
+                }
+            }
+            Stmt::AnnAssign(assign) => {
+                if let Some(attr) = attr_of(&assign.target) {
+                    out.push((attr, assign.value.as_deref()));
+                }
+            }
+            Stmt::AugAssign(assign) => {
+                if let Some(attr) = attr_of(&assign.target) {
+                    out.push((attr, None));
+                }
+            }
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+            _ => crate::semantic::for_each_nested_body(stmt, |inner| {
+                self_writes(inner, receiver, out)
+            }),
+        }
+    }
+}
+
+/// Whether a class's docstring says it is not thread-safe.
+fn says_not_thread_safe(body: &[Stmt]) -> bool {
+    let Some(Stmt::Expr(first)) = body.first() else {
+        return false;
+    };
+    let Expr::StringLiteral(doc) = &*first.value else {
+        return false;
+    };
+    let text = doc
+        .value
+        .to_str()
+        .to_ascii_lowercase()
+        .replace(['\n', '-'], " ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    [
+        "not thread safe",
+        "not threadsafe",
+        "isn't thread safe",
+        "not safe to share",
+    ]
+    .iter()
+    .any(|phrase| text.contains(phrase))
 }
 
 fn method_kind(semantic: &SemanticModel, def: &ast::StmtFunctionDef) -> FunctionKind {
@@ -1208,22 +1125,6 @@ fn method_kind(semantic: &SemanticModel, def: &ast::StmtFunctionDef) -> Function
     FunctionKind::Method
 }
 
-fn lambda_qualname(outer: &str, range: TextRange) -> String {
-    format!("{outer}.<lambda@{}>", range.start().to_u32())
-}
-
-/// `None`, `True`, a number, a string: storing it twice is the same as storing it once.
-fn is_literal(expr: &Expr) -> bool {
-    matches!(
-        expr,
-        Expr::NoneLiteral(_)
-            | Expr::BooleanLiteral(_)
-            | Expr::NumberLiteral(_)
-            | Expr::StringLiteral(_)
-            | Expr::BytesLiteral(_)
-    )
-}
-
 fn ends_in_exit(body: &[Stmt]) -> bool {
     matches!(
         body.last(),
@@ -1231,287 +1132,38 @@ fn ends_in_exit(body: &[Stmt]) -> bool {
     )
 }
 
-/// Calls `f` on `expr` and every expression inside it (not inside lambdas).
-fn any_subexpr(expr: &Expr, f: &mut dyn FnMut(&Expr)) {
-    struct Walk<'f> {
-        f: &'f mut dyn FnMut(&Expr),
+/// `x is None`, `x is not None`, `not x`, `hasattr(...)`, `getattr(..., None) is None`: the test
+/// of a lazy initialization.
+fn is_lazy_test(test: &Expr) -> bool {
+    match test {
+        Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => true,
+        Expr::Compare(compare) => compare
+            .comparators
+            .iter()
+            .any(|c| matches!(c, Expr::NoneLiteral(_))),
+        Expr::Call(call) => matches!(&*call.func, Expr::Name(n) if n.id.as_str() == "hasattr"),
+        Expr::BoolOp(node) => node.values.iter().any(is_lazy_test),
+        _ => false,
     }
-    impl<'e> Visitor<'e> for Walk<'_> {
-        fn visit_expr(&mut self, expr: &'e Expr) {
-            if matches!(expr, Expr::Lambda(_)) {
-                return;
-            }
-            (self.f)(expr);
-            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
-                visitor::walk_expr(self, expr)
-            });
-        }
-    }
-    Walk { f }.visit_expr(expr);
 }
 
-/// Names a function body assigns (its locals), and its `global` / `nonlocal` declarations.
-fn collect_locals(
-    body: &[Stmt],
-    locals: &mut HashSet<String>,
-    globals: &mut HashSet<String>,
-    nonlocals: &mut HashSet<String>,
-) {
-    struct Collect<'s> {
-        locals: &'s mut HashSet<String>,
-        globals: &'s mut HashSet<String>,
-        nonlocals: &'s mut HashSet<String>,
-    }
-    impl<'e> Visitor<'e> for Collect<'_> {
-        fn visit_stmt(&mut self, stmt: &'e Stmt) {
-            match stmt {
-                Stmt::FunctionDef(def) => {
-                    self.locals.insert(def.name.to_string());
-                }
-                Stmt::ClassDef(def) => {
-                    self.locals.insert(def.name.to_string());
-                }
-                Stmt::Global(node) => {
-                    self.globals
-                        .extend(node.names.iter().map(|n| n.to_string()));
-                }
-                Stmt::Nonlocal(node) => {
-                    self.nonlocals
-                        .extend(node.names.iter().map(|n| n.to_string()));
-                }
-                Stmt::Import(_) | Stmt::ImportFrom(_) => {
-                    let names: Vec<String> = match stmt {
-                        Stmt::Import(i) => i
-                            .names
-                            .iter()
-                            .map(|a| {
-                                a.asname.as_ref().map(|n| n.to_string()).unwrap_or_else(|| {
-                                    a.name.split('.').next().unwrap_or("").to_string()
-                                })
-                            })
-                            .collect(),
-                        Stmt::ImportFrom(i) => i
-                            .names
-                            .iter()
-                            .map(|a| a.asname.as_ref().unwrap_or(&a.name).to_string())
-                            .collect(),
-                        _ => Vec::new(),
-                    };
-                    self.locals.extend(names);
-                }
-                _ => stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
-                    visitor::walk_stmt(self, stmt)
-                }),
-            }
-        }
-        fn visit_expr(&mut self, expr: &'e Expr) {
-            match expr {
-                Expr::Name(name) if name.ctx.is_store() || name.ctx.is_del() => {
-                    self.locals.insert(name.id.to_string());
-                }
-                Expr::Lambda(_) => {}
-                Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
-                    // Comprehension variables are local to the comprehension; walrus targets
-                    // are rare enough to ignore.
-                }
-                _ => stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
-                    visitor::walk_expr(self, expr)
-                }),
-            }
-        }
-    }
-    let mut collect = Collect {
-        locals,
-        globals,
-        nonlocals,
+/// Whether an `except` clause catches `names` (or everything).
+fn handler_catches(handler: &ast::ExceptHandlerExceptHandler, names: &[&str]) -> bool {
+    let Some(ty) = handler.type_.as_deref() else {
+        return true;
     };
-    for stmt in body {
-        collect.visit_stmt(stmt);
-    }
-}
-
-/// The free variables of the functions and lambdas nested in `body`: names they load (or declare
-/// `nonlocal`) without binding them themselves. Those of `body`'s own locals are closure cells.
-fn collect_nested_free_names(body: &[Stmt], out: &mut HashSet<String>) {
-    /// Walks one scope's code: loads and nested scopes, not the nested scopes' bodies.
-    struct Scan<'s> {
-        loads: &'s mut HashSet<String>,
-        nested: &'s mut HashSet<String>,
-    }
-    impl<'e> Visitor<'e> for Scan<'_> {
-        fn visit_stmt(&mut self, stmt: &'e Stmt) {
-            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match stmt {
-                Stmt::FunctionDef(def) => {
-                    for decorator in &def.decorator_list {
-                        self.visit_expr(&decorator.expression);
-                    }
-                    let params: Vec<String> = def
-                        .parameters
-                        .iter()
-                        .map(|p| p.name().to_string())
-                        .collect();
-                    self.nested.extend(function_free_names(&params, &def.body));
-                }
-                Stmt::ClassDef(def) => {
-                    // Methods see the enclosing function's names, not the class body's.
-                    let mut inner = HashSet::new();
-                    collect_nested_free_names(&def.body, &mut inner);
-                    self.nested.extend(inner);
-                }
-                _ => visitor::walk_stmt(self, stmt),
-            })
-        }
-        fn visit_expr(&mut self, expr: &'e Expr) {
-            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match expr {
-                Expr::Lambda(lambda) => {
-                    let params: HashSet<String> = lambda
-                        .parameters
-                        .iter()
-                        .flat_map(|p| p.iter().map(|p| p.name().to_string()))
-                        .collect();
-                    let mut loads = HashSet::new();
-                    let mut nested = HashSet::new();
-                    Scan {
-                        loads: &mut loads,
-                        nested: &mut nested,
-                    }
-                    .visit_expr(&lambda.body);
-                    self.nested.extend(
-                        loads
-                            .into_iter()
-                            .chain(nested)
-                            .filter(|n| !params.contains(n)),
-                    );
-                }
-                Expr::Name(name) if name.ctx.is_load() => {
-                    self.loads.insert(name.id.to_string());
-                }
-                Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
-                    // The comprehension's own targets are local to it.
-                    let generators = match expr {
-                        Expr::ListComp(c) => &c.generators,
-                        Expr::SetComp(c) => &c.generators,
-                        Expr::DictComp(c) => &c.generators,
-                        Expr::Generator(c) => &c.generators,
-                        _ => return,
-                    };
-                    let bound: HashSet<String> = generators
-                        .iter()
-                        .flat_map(|g| target_names(&g.target))
-                        .collect();
-                    let mut loads = HashSet::new();
-                    Scan {
-                        loads: &mut loads,
-                        nested: &mut *self.nested,
-                    }
-                    .walk(expr);
-                    self.loads
-                        .extend(loads.into_iter().filter(|n| !bound.contains(n)));
-                }
-                _ => visitor::walk_expr(self, expr),
-            })
-        }
-    }
-
-    impl Scan<'_> {
-        fn walk(&mut self, expr: &Expr) {
-            visitor::walk_expr(self, expr);
-        }
-    }
-
-    /// The free variables of a function with these parameters and body.
-    fn function_free_names(params: &[String], body: &[Stmt]) -> HashSet<String> {
-        let mut locals: HashSet<String> = params.iter().cloned().collect();
-        let mut globals = HashSet::new();
-        let mut nonlocals = HashSet::new();
-        collect_locals(body, &mut locals, &mut globals, &mut nonlocals);
-        let mut loads = HashSet::new();
-        let mut nested = HashSet::new();
-        let mut scan = Scan {
-            loads: &mut loads,
-            nested: &mut nested,
+    let matches = |e: &Expr| {
+        let name = match e {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) => a.attr.as_str(),
+            _ => return false,
         };
-        for stmt in body {
-            scan.visit_stmt(stmt);
-        }
-        loads
-            .into_iter()
-            .chain(nested)
-            .filter(|name| !locals.contains(name) || nonlocals.contains(name))
-            .filter(|name| !globals.contains(name))
-            .chain(nonlocals.iter().cloned())
-            .collect()
-    }
-
-    let mut loads = HashSet::new();
-    let mut scan = Scan {
-        loads: &mut loads,
-        nested: out,
+        names.contains(&name) || matches!(name, "Exception" | "BaseException")
     };
-    for stmt in body {
-        scan.visit_stmt(stmt);
+    match ty {
+        Expr::Tuple(tuple) => tuple.elts.iter().any(matches),
+        other => matches(other),
     }
-}
-
-/// Locals bound to a newly constructed object that is only ever used as `name.attr`: objects this
-/// function owns, whose methods cannot race while it holds them.
-fn owned_locals(
-    semantic: &SemanticModel,
-    body: &[Stmt],
-    locals: &HashSet<String>,
-    captured: &HashSet<String>,
-) -> HashSet<String> {
-    struct Scan<'s> {
-        semantic: &'s SemanticModel,
-        constructed: HashSet<String>,
-        escaped: HashSet<String>,
-    }
-    impl<'e> Visitor<'e> for Scan<'_> {
-        fn visit_stmt(&mut self, stmt: &'e Stmt) {
-            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
-                if let Stmt::Assign(assign) = stmt {
-                    if let [Expr::Name(target)] = &*assign.targets {
-                        let constructed = matches!(&*assign.value, Expr::Call(_))
-                            && self
-                                .semantic
-                                .type_of(&Scopes::default(), &assign.value)
-                                .is_some();
-                        if constructed {
-                            self.constructed.insert(target.id.to_string());
-                        } else {
-                            self.escaped.insert(target.id.to_string());
-                        }
-                        self.visit_expr(&assign.value);
-                        return;
-                    }
-                }
-                visitor::walk_stmt(self, stmt)
-            })
-        }
-        fn visit_expr(&mut self, expr: &'e Expr) {
-            stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match expr {
-                Expr::Attribute(attribute) if matches!(&*attribute.value, Expr::Name(_)) => {}
-                Expr::Name(name) if name.ctx.is_load() => {
-                    self.escaped.insert(name.id.to_string());
-                }
-                _ => visitor::walk_expr(self, expr),
-            })
-        }
-    }
-    let mut scan = Scan {
-        semantic,
-        constructed: HashSet::new(),
-        escaped: HashSet::new(),
-    };
-    for stmt in body {
-        scan.visit_stmt(stmt);
-    }
-    scan.constructed
-        .into_iter()
-        .filter(|name| {
-            !scan.escaped.contains(name) && locals.contains(name) && !captured.contains(name)
-        })
-        .collect()
 }
 
 impl<'a> Visitor<'a> for Builder<'a> {
@@ -1526,12 +1178,18 @@ impl<'a> Visitor<'a> for Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn stmt(&mut self, stmt: &'a Stmt) {
+        let previous_end = self.frame().statement_end;
+        self.frame_mut().statement_end = stmt.range().end().to_u32();
+        self.statement(stmt);
+        self.frame_mut().statement_end = previous_end;
+    }
+
+    fn statement(&mut self, stmt: &'a Stmt) {
         match stmt {
-            Stmt::FunctionDef(def) if self.frames.len() >= MAX_NESTED_FUNCTIONS => {
-                // Generated code nests functions thousands deep; real code never needs this many
-                // levels, and each level costs a copy of the scopes above it.
-                let _ = def;
-            }
+            // Generated code nests functions thousands deep; real code never needs this many
+            // levels, and each level costs a copy of the scopes above it.
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_)
+                if self.frames.len() >= MAX_NESTED_FUNCTIONS => {}
             Stmt::FunctionDef(def) => {
                 for decorator in &def.decorator_list {
                     self.visit_expr(&decorator.expression);
@@ -1545,18 +1203,18 @@ impl<'a> Builder<'a> {
                 self.frame_mut()
                     .scopes
                     .bind(def.name.as_str(), Binding::Function(qualname.clone()));
-                self.function(
+                let index = self.function(FunctionDef {
                     qualname,
-                    def.name.to_string(),
-                    None,
-                    FunctionKind::Function,
-                    def.is_async,
-                    def.name.range(),
-                    &def.body,
-                    Some(&def.parameters),
-                );
+                    name: def.name.to_string(),
+                    class: None,
+                    kind: FunctionKind::Function,
+                    is_async: def.is_async,
+                    range: def.name.range(),
+                    body: &def.body,
+                    parameters: Some(&def.parameters),
+                });
+                self.functions[index].decorators = self.decorators(def);
             }
-            Stmt::ClassDef(_) if self.frames.len() >= MAX_NESTED_FUNCTIONS => {}
             Stmt::ClassDef(def) => {
                 for decorator in &def.decorator_list {
                     self.visit_expr(&decorator.expression);
@@ -1568,31 +1226,7 @@ impl<'a> Builder<'a> {
                     self.frame_mut().scopes.bind(&name, binding);
                 }
             }
-            Stmt::Assign(assign) => {
-                if let [Expr::Name(target)] = &*assign.targets {
-                    if self.is_submitted_future(&assign.value) {
-                        self.frame_mut().submitted.insert(target.id.to_string());
-                    }
-                    let depth = self.frame().loop_depth;
-                    self.frame_mut()
-                        .assigned_at
-                        .insert(target.id.to_string(), depth);
-                }
-                self.visit_expr(&assign.value);
-                for target in &assign.targets {
-                    self.target(target, Some(&assign.value), false, assign.range());
-                }
-                let binding = self
-                    .semantic
-                    .binding_for_value(&self.frame().scopes, &assign.value);
-                for target in &assign.targets {
-                    if let Expr::Name(name) = target {
-                        self.frame_mut()
-                            .scopes
-                            .bind(name.id.as_str(), binding.clone());
-                    }
-                }
-            }
+            Stmt::Assign(assign) => self.assign(assign),
             Stmt::AugAssign(assign) => {
                 self.visit_expr(&assign.value);
                 self.target(&assign.target, Some(&assign.value), true, assign.range());
@@ -1610,8 +1244,18 @@ impl<'a> Builder<'a> {
             }
             Stmt::Return(node) => {
                 if let Some(value) = &node.value {
-                    if let Some(attr) = self_or_cls_attribute(value) {
-                        self.summary().returns_attr = Some(attr.to_string());
+                    if let Some(attr) = self.receiver_attribute(value) {
+                        self.summary().returns_attr = Some(attr);
+                    }
+                    if matches!(
+                        &**value,
+                        Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_)
+                    ) || matches!(&**value, Expr::Call(call) if self.semantic.qualified_name(&self.frame().scopes, &call.func).as_deref() == Some("functools.partial"))
+                    {
+                        let callee = self.callee_of(value);
+                        if callee != Callee::Unknown {
+                            self.summary().returns_callable = Some(callee);
+                        }
                     }
                     self.visit_expr(value);
                 }
@@ -1634,15 +1278,16 @@ impl<'a> Builder<'a> {
             }
             Stmt::While(node) => {
                 self.test(&node.test);
-                self.frame_mut().loop_depth += 1;
-                self.body(&node.body);
-                self.frame_mut().loop_depth -= 1;
+                self.in_loop(node.range(), &node.body);
                 self.body(&node.orelse);
             }
             Stmt::For(node) => {
                 if let Some((loc, via_self)) = self.container(&node.iter) {
                     self.record(loc, AccessKind::Iterate, node.iter.range(), via_self);
                 } else {
+                    if let Some(index) = self.param_index(&node.iter) {
+                        self.param_effect(index, AccessKind::Iterate);
+                    }
                     self.visit_expr(&node.iter);
                 }
                 if let Expr::Name(target) = &*node.target {
@@ -1655,14 +1300,14 @@ impl<'a> Builder<'a> {
                         .map(|e| self.semantic.binding_for_value(&self.frame().scopes, e))
                         .unwrap_or(Binding::Value);
                     self.frame_mut().scopes.bind(target.id.as_str(), binding);
+                    self.frame_mut().aliases.remove(target.id.as_str());
                 }
-                self.frame_mut().loop_depth += 1;
-                self.body(&node.body);
-                self.frame_mut().loop_depth -= 1;
+                self.in_loop(node.range(), &node.body);
                 self.body(&node.orelse);
             }
             Stmt::With(node) => {
                 let mut locks = Vec::new();
+                let mut pools = 0;
                 for item in &node.items {
                     if !node.is_async {
                         if let Some(lock) = self.lock_of(&item.context_expr) {
@@ -1677,13 +1322,44 @@ impl<'a> Builder<'a> {
                             .binding_for_value(&self.frame().scopes, &item.context_expr);
                         self.frame_mut().scopes.bind(name.id.as_str(), binding);
                     }
+                    // `with ThreadPoolExecutor() as pool:` waits for its tasks at the end.
+                    let holder = item
+                        .optional_vars
+                        .as_deref()
+                        .and_then(|v| Holder::of(v, self))
+                        .or_else(|| Holder::of(&item.context_expr, self));
+                    if let Some(holder) = holder {
+                        let end = node.range().end().to_u32();
+                        self.frame_mut().with_ends.push((holder, end));
+                        pools += 1;
+                    }
                 }
                 self.with_locks(locks, &node.body);
+                let frame = self.frame_mut();
+                let keep = frame.with_ends.len() - pools;
+                frame.with_ends.truncate(keep);
             }
             Stmt::Try(node) => {
+                let handlers: Vec<&ast::ExceptHandlerExceptHandler> = node
+                    .handlers
+                    .iter()
+                    .map(|h| {
+                        let ast::ExceptHandler::ExceptHandler(h) = h;
+                        h
+                    })
+                    .collect();
+                let value_error =
+                    handlers.iter().any(|h| handler_catches(h, &["ValueError"])) as usize;
+                let key_error = handlers
+                    .iter()
+                    .any(|h| handler_catches(h, &["KeyError", "LookupError"]))
+                    as usize;
+                self.frame_mut().catches_value_error += value_error;
+                self.frame_mut().catches_key_error += key_error;
                 self.body(&node.body);
-                for handler in &node.handlers {
-                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                self.frame_mut().catches_value_error -= value_error;
+                self.frame_mut().catches_key_error -= key_error;
+                for handler in handlers {
                     self.body(&handler.body);
                 }
                 self.body(&node.orelse);
@@ -1716,6 +1392,79 @@ impl<'a> Builder<'a> {
                 self.visit_expr(&node.value);
             }
             _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+
+    fn assign(&mut self, assign: &'a ast::StmtAssign) {
+        let value = &*assign.value;
+        let holder = match &*assign.targets {
+            [target] => Holder::of(target, self),
+            _ => None,
+        };
+        if let [Expr::Name(target)] = &*assign.targets {
+            let name = target.id.to_string();
+            if self.is_submitted_future(value) {
+                self.frame_mut().submitted.insert(name.clone());
+            }
+            let depth = self.frame().loop_depth;
+            self.frame_mut().assigned_at.insert(name, depth);
+        }
+        let previous = std::mem::replace(
+            &mut self.frame_mut().assigning,
+            holder.map(|h| (value.range(), h)),
+        );
+        self.visit_expr(value);
+        self.frame_mut().assigning = previous;
+        for target in &assign.targets {
+            self.target(target, Some(value), false, assign.range());
+        }
+        // `pending = self._pending`: the local is another name for the shared location.
+        if let [Expr::Name(target)] = &*assign.targets {
+            let frame = self.frame();
+            let plain_local = frame.locals.contains(target.id.as_str())
+                && !frame.captured.contains(target.id.as_str())
+                && frame.kind != FunctionKind::Module;
+            let alias = match value {
+                Expr::Name(_) | Expr::Attribute(_) if plain_local => self.location(value),
+                _ => None,
+            };
+            let frame = self.frame_mut();
+            match alias {
+                Some(alias) => {
+                    frame.aliases.insert(target.id.to_string(), alias);
+                }
+                None => {
+                    frame.aliases.remove(target.id.as_str());
+                }
+            }
+        }
+        let binding = self.semantic.binding_for_value(&self.frame().scopes, value);
+        for target in &assign.targets {
+            if let Expr::Name(name) = target {
+                self.frame_mut()
+                    .scopes
+                    .bind(name.id.as_str(), binding.clone());
+            }
+        }
+    }
+
+    fn in_loop(&mut self, range: TextRange, body: &'a [Stmt]) {
+        let frame = self.frame_mut();
+        frame.loop_depth += 1;
+        frame.loop_starts.push(range.start().to_u32());
+        self.body(body);
+        let frame = self.frame_mut();
+        frame.loop_depth -= 1;
+        frame.loop_starts.pop();
+    }
+
+    /// `self.x` / `cls.x` on this function's receiver: `x`.
+    fn receiver_attribute(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Attribute(attribute) if self.is_receiver(&attribute.value) => {
+                Some(attribute.attr.to_string())
+            }
+            _ => None,
         }
     }
 
@@ -1785,45 +1534,7 @@ impl<'a> Builder<'a> {
                 visitor::walk_expr(self, expr);
             }
             Expr::Lambda(_) if self.frames.len() >= MAX_NESTED_FUNCTIONS => {}
-            Expr::Lambda(lambda) => {
-                let qualname = lambda_qualname(&self.frame().qualname, lambda.range());
-                let index = self.functions.len();
-                self.functions.push(FunctionSummary::new(
-                    qualname.clone(),
-                    "<lambda>".to_string(),
-                    None,
-                    FunctionKind::Lambda,
-                    false,
-                    lambda.range(),
-                ));
-                let mut locals: HashSet<String> = HashSet::new();
-                if let Some(parameters) = &lambda.parameters {
-                    for parameter in parameters.iter() {
-                        locals.insert(parameter.name().to_string());
-                    }
-                }
-                let scopes = self.frame().scopes.clone();
-                self.frames.push(Frame {
-                    index,
-                    class: None,
-                    kind: FunctionKind::Lambda,
-                    scopes,
-                    declared_global: HashSet::new(),
-                    locals,
-                    captured: HashSet::new(),
-                    owned: HashSet::new(),
-                    held: Vec::new(),
-                    loop_depth: 0,
-                    checks: Vec::new(),
-                    in_test: 0,
-                    snapshots: HashSet::new(),
-                    submitted: HashSet::new(),
-                    assigned_at: std::collections::HashMap::new(),
-                    qualname,
-                });
-                self.visit_expr(&lambda.body);
-                self.frames.pop();
-            }
+            Expr::Lambda(lambda) => self.lambda(lambda),
             Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
                 let generators = match expr {
                     Expr::ListComp(c) => &c.generators,
@@ -1835,25 +1546,19 @@ impl<'a> Builder<'a> {
                 for generator in generators.iter() {
                     if let Some((loc, via_self)) = self.container(&generator.iter) {
                         self.record(loc, AccessKind::Iterate, generator.iter.range(), via_self);
+                    } else if let Some(index) = self.param_index(&generator.iter) {
+                        self.param_effect(index, AccessKind::Iterate);
                     }
                 }
-                self.frame_mut().loop_depth += 1;
+                let frame = self.frame_mut();
+                frame.loop_depth += 1;
+                frame.loop_starts.push(expr.range().start().to_u32());
                 visitor::walk_expr(self, expr);
-                self.frame_mut().loop_depth -= 1;
+                let frame = self.frame_mut();
+                frame.loop_depth -= 1;
+                frame.loop_starts.pop();
             }
             _ => visitor::walk_expr(self, expr),
         }
-    }
-}
-
-fn self_or_cls_attribute(expr: &Expr) -> Option<&str> {
-    match expr {
-        Expr::Attribute(attribute) => match &*attribute.value {
-            Expr::Name(name) if matches!(name.id.as_str(), "self" | "cls") => {
-                Some(attribute.attr.as_str())
-            }
-            _ => None,
-        },
-        _ => None,
     }
 }

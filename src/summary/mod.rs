@@ -2,13 +2,30 @@
 //!
 //! For each function, method, lambda and the module body, a [`FunctionSummary`] records what the
 //! project phase needs and nothing more: the calls it makes (callee resolved as far as one file
-//! allows, and the locks held at each), its accesses to shared locations (module globals, class
-//! and instance attributes, closure cells, other modules' globals) with their kind and held locks,
-//! the check-then-act pairs it contains, the threads and processes it spawns, and its
-//! `signal.signal` calls. Locations and callees are named by qualified strings; the project phase
-//! links them across modules.
+//! allows, the receiver's provenance, the arguments that are shared state or callables, the locks
+//! held), its accesses to shared locations with their kind and held locks, the check-then-act
+//! pairs it contains, the threads and processes it spawns (with where they start and are joined),
+//! its hand-off points (`Event.set`/`wait`, `Queue.put`/`get`), and what it does to its own
+//! parameters. Locations and callees are named by qualified strings; the project phase links them.
+//!
+//! The builder is split by what it records:
+//! - [`builder`]: the walk and the per-function state;
+//! - [`scope`]: which names are locals, closure cells and objects the function owns;
+//! - [`locations`]: which shared location an expression names;
+//! - [`effects`]: what an access does (container methods, read-modify-write, atomic steps);
+//! - [`calls`]: what a call refers to, its receiver and its arguments;
+//! - [`spawns`]: where threads and processes start, and where they are joined;
+//! - [`locks`]: which expressions are thread locks, and which are something else;
+//! - [`sync`]: hand-off points that order two threads' accesses.
 
 mod builder;
+mod calls;
+mod effects;
+mod locations;
+mod locks;
+mod scope;
+mod spawns;
+mod sync;
 
 use serde::Serialize;
 
@@ -16,6 +33,7 @@ use crate::python::TextRange;
 use crate::source::FileId;
 
 pub use builder::summarize;
+pub use locks::is_thread_lock_type;
 
 /// An abstract shared location.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -26,6 +44,7 @@ pub enum Loc {
     /// An attribute of a class or of its instances: `self.x`, `cls.x` and `C.x` in class `C`.
     Attr { class: String, name: String },
     /// A variable of `function` captured by a nested function (`nonlocal`, captured containers).
+    /// Each call of `function` has its own.
     Cell { function: String, name: String },
 }
 
@@ -56,7 +75,7 @@ pub enum AccessKind {
     ReadModifyWrite,
     /// Reads an element (`d[k]`, `d.get(k)`, `k in d`).
     ContentRead,
-    /// Iterates the container (`for x in d`, `list(d)`, `sorted(d)`, `d.items()`).
+    /// Iterates the container (`for x in d`, `sum(d)`, `d.items()`).
     Iterate,
     /// Changes the container (`d[k] = v`, `del d[k]`, `lst.append(x)`, `s.add(x)`, `d.clear()`).
     Mutate,
@@ -88,13 +107,35 @@ impl AccessKind {
     }
 }
 
-/// A lock, named by the location that holds it (`Loc::Attr { C, _lock }`, `Loc::Global`), or by a
-/// getter method that returns one (`cls.get_lock()`, resolved in the project phase).
+/// What a location holds, where its assignments show it: what iterating it while another thread
+/// changes it does, and whether it is shared at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContainerKind {
+    /// `dict`, `OrderedDict`, `defaultdict`, `WeakValueDictionary`...: iteration fails on resize.
+    Dict,
+    /// `set`, `WeakSet`: iteration fails on resize.
+    Set,
+    /// `deque`: iteration fails on any change.
+    Deque,
+    /// `list`: iteration skips or repeats elements, it does not fail.
+    List,
+    /// `threading.local()`: each thread sees its own attributes; never shared.
+    ThreadLocal,
+    /// A thread-safe object (`queue.Queue`, `threading.Event`...): its methods synchronize.
+    Synchronized,
+}
+
+/// A lock, named by the location that holds it (`Loc::Attr { C, _lock }`, `Loc::Global`), by a
+/// getter method that returns one (`cls.get_lock()`), by a parameter of the function (a lock passed
+/// in), or by an attribute of the wrapped method's receiver (in a locking decorator's wrapper).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LockRef {
     At { loc: Loc },
     Getter { class: String, method: String },
+    Param { index: u32 },
+    OfReceiver { name: String },
 }
 
 /// One access to a shared location.
@@ -108,9 +149,18 @@ pub struct Access {
     pub held: Vec<LockRef>,
     /// Made through `self` (so owned while the object is being constructed).
     pub via_self: bool,
-    /// One call that CPython performs atomically on the builtin containers (`lst.append(x)`,
-    /// `s.add(x)`, `dq.popleft()`): not a race on its own.
+    /// One step under the GIL, or harmless to repeat: a call CPython performs atomically on the
+    /// builtin containers (`lst.append(x)`, `s.add(x)`, `dq.popleft()`, `d.clear()`), `del d[k]`
+    /// with the `KeyError` handled, an idempotent lazy default (`x = x or make()`).
     pub atomic: bool,
+    /// It removes or inserts elements before the end (`lst.remove(x)`, `lst.insert(0, x)`,
+    /// `del lst[i]`): a list iterated meanwhile skips or repeats elements.
+    pub shifts: bool,
+    /// The write stores a literal (`self._closed = True`): a flag.
+    pub constant: bool,
+    /// Flags tested, with a lock held, by an enclosing `if` or an earlier `if ...: return` that
+    /// guard this access (`with lock: if self._shutdown: raise ...; self._threads.add(t)`).
+    pub guards: Vec<(Loc, LockRef)>,
 }
 
 /// A test of shared state followed by an update that depends on it.
@@ -130,6 +180,11 @@ pub struct CheckAct {
     pub via_self: bool,
     /// The update stores a literal (`self.alive = False`): repeating it is harmless.
     pub act_is_constant: bool,
+    /// The update stores a newly constructed object (`cls._instance = Registry()`): a lazily
+    /// created object, of which two threads can each make one.
+    pub act_creates: bool,
+    /// The test is `x is None`, `not x` or `hasattr(...)`: a lazy initialization.
+    pub lazy_init: bool,
 }
 
 /// What a call or a thread target refers to, as far as one file can tell.
@@ -137,9 +192,11 @@ pub struct CheckAct {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Callee {
     /// A function or class by qualified name (`pkg.mod.f`, `pkg.mod.C` for a constructor,
-    /// `pkg.mod.f.<locals>.g` for a nested function, `pkg.mod.f.<lambda:12:8>` for a lambda).
+    /// `pkg.mod.f.<locals>.g` for a nested function, `pkg.mod.f.<lambda@12>` for a lambda).
     Name { name: String },
     /// Method `name` looked up on class `class` (and overridden in its subclasses when `virtual`).
+    /// Where the class has no such method, an attribute holding a callable (`self.function =
+    /// function` in the constructor, `factory = make` in the class body).
     Method {
         class: String,
         name: String,
@@ -148,8 +205,42 @@ pub enum Callee {
     },
     /// `super().name()` inside class `class`.
     Super { class: String, name: String },
+    /// What calling `factory` returns (`Thread(target=make_worker(items))`).
+    Returned { factory: Box<Callee> },
     /// Anything else.
     Unknown,
+}
+
+/// Where the object a method is called on comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Receiver {
+    /// A plain function or a constructor.
+    None,
+    /// `self.m()`, `cls.m()`, `super().m()`: the caller's own object.
+    Own,
+    /// `self.<attr>.m()`: an object the caller's own object holds.
+    OwnAttr { name: String },
+    /// A local holding an object this function constructed and kept to itself.
+    Owned,
+    /// A local assigned the result of a call to `callee` and kept to itself: owned when the
+    /// callee returns a fresh object.
+    ResultOf { callee: Callee },
+    /// Anything else.
+    Other,
+}
+
+/// An argument worth following into the callee: shared state or a callable.
+#[derive(Debug, Clone, Serialize)]
+pub struct Arg {
+    /// The parameter it binds: a position (0 is the first argument after any receiver) or a name.
+    pub position: Option<u32>,
+    pub keyword: Option<String>,
+    /// The shared location passed (`self._stats`, a global), for helpers that change their
+    /// parameter and for locks passed in.
+    pub loc: Option<Loc>,
+    /// The function passed (`Worker(function=handle)`), for callables stored and called later.
+    pub callable: Option<Callee>,
 }
 
 /// One call site.
@@ -160,12 +251,10 @@ pub struct CallSite {
     pub range: TextRange,
     /// Locks held at the call, taken in this function.
     pub held: Vec<LockRef>,
-    /// The receiver is an object this function created and has not let escape.
-    pub receiver_owned: bool,
+    pub receiver: Receiver,
     /// The call is in a loop or comprehension (a constructor of a thread class called many times).
     pub in_loop: bool,
-    /// The call is `self.m()` / `cls.m()` / `super().m()`: it runs on the caller's own object.
-    pub self_call: bool,
+    pub args: Vec<Arg>,
 }
 
 /// How a concurrency root is started.
@@ -173,6 +262,9 @@ pub struct CallSite {
 #[serde(rename_all = "snake_case")]
 pub enum SpawnKind {
     Thread,
+    /// `.start()` on an object of a class that may derive from `threading.Thread` (decided when
+    /// the project's class hierarchy is known).
+    ThreadSubclass,
     Timer,
     StartNewThread,
     ThreadPool,
@@ -192,9 +284,8 @@ impl SpawnKind {
 
     pub fn describe(self) -> &'static str {
         match self {
-            SpawnKind::Thread => "thread",
+            SpawnKind::Thread | SpawnKind::ThreadSubclass | SpawnKind::StartNewThread => "thread",
             SpawnKind::Timer => "timer thread",
-            SpawnKind::StartNewThread => "thread",
             SpawnKind::ThreadPool => "thread-pool task",
             SpawnKind::RunInExecutor => "executor task",
             SpawnKind::ToThread => "`asyncio.to_thread` task",
@@ -206,6 +297,21 @@ impl SpawnKind {
     }
 }
 
+/// Whether and where a spawned thread starts running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Start {
+    /// Here (the `.start()` call, or the submit itself for pools and executors).
+    At {
+        #[serde(skip)]
+        range: TextRange,
+    },
+    /// Somewhere this function cannot see: the thread object is stored or handed on.
+    Elsewhere,
+    /// Never: a local thread object that is neither started nor handed on.
+    Never,
+}
+
 /// A place that starts code on another thread or process.
 #[derive(Debug, Clone, Serialize)]
 pub struct Spawn {
@@ -213,9 +319,38 @@ pub struct Spawn {
     pub target: Callee,
     /// Started many times (a loop, a comprehension, a pool, a server), so it races with itself.
     pub many: bool,
-    /// The target is a method of another object (`Thread(target=reactor.run)`), not of `self`:
-    /// the thread works on that object's state.
+    /// The target is a method of another object made for this thread (`Thread(target=w.run)`
+    /// with `w` made in this very loop pass), or the thread object itself: that object's
+    /// attributes are the thread's own.
     pub on_other_object: bool,
+    #[serde(skip)]
+    pub range: TextRange,
+    pub start: Start,
+    /// From here to `until`, the spawning function runs beside the new thread: the start, or the
+    /// top of the loop the start is in (a later pass runs after an earlier start).
+    #[serde(skip)]
+    pub beside_from: u32,
+    /// Where the spawning function stops running beside it: the `join()`, the end of the
+    /// `with` block of the pool, the `result()` of the future. `None`: the end of the function.
+    #[serde(skip)]
+    pub beside_until: Option<u32>,
+}
+
+/// A hand-off between threads on one shared object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncKind {
+    /// `event.set()`, `queue.put(x)`, `cond.notify()`: what came before is published.
+    Signal,
+    /// `event.wait()`, `queue.get()`, `cond.wait()`: what comes after sees it.
+    Wait,
+}
+
+/// A hand-off point in a function.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncPoint {
+    pub kind: SyncKind,
+    pub on: Loc,
     #[serde(skip)]
     pub range: TextRange,
 }
@@ -237,21 +372,35 @@ pub enum FunctionKind {
 pub struct FunctionSummary {
     pub qualname: String,
     pub name: String,
-    /// The class whose method this is.
+    /// The class whose method this is (also for functions nested in a method that use its `self`).
     pub class: Option<String>,
     pub kind: FunctionKind,
     pub is_async: bool,
     #[serde(skip)]
     pub range: TextRange,
+    /// Parameter names, in order (`self` included for methods).
+    pub params: Vec<String>,
+    /// The decorators, as callees (`@synchronized`, `@functools.lru_cache`).
+    pub decorators: Vec<Callee>,
     pub calls: Vec<CallSite>,
     pub accesses: Vec<Access>,
     pub check_acts: Vec<CheckAct>,
     pub spawns: Vec<Spawn>,
-    /// `signal.signal(...)` calls.
+    pub syncs: Vec<SyncPoint>,
+    /// What the function does to the containers its parameters hold: (parameter index, kind).
+    pub param_effects: Vec<(u32, AccessKind)>,
+    /// `signal.signal(...)` calls not inside a `try` that handles `ValueError`.
     #[serde(skip)]
     pub signal_calls: Vec<TextRange>,
     /// `return self.<attr>` / `return cls.<attr>`: a getter (used to name locks taken through it).
     pub returns_attr: Option<String>,
+    /// The callable it returns (a nested function, a lambda, a name): a factory.
+    pub returns_callable: Option<Callee>,
+    /// It returns an object it constructed and kept to itself.
+    pub returns_fresh: bool,
+    /// In a wrapper: the lock held around the call of the wrapped function (a parameter of the
+    /// enclosing decorator): the decorated function runs under it.
+    pub wraps_under: Option<LockRef>,
 }
 
 impl FunctionSummary {
@@ -271,12 +420,19 @@ impl FunctionSummary {
             kind,
             is_async,
             range,
+            params: Vec::new(),
+            decorators: Vec::new(),
             calls: Vec::new(),
             accesses: Vec::new(),
             check_acts: Vec::new(),
             spawns: Vec::new(),
+            syncs: Vec::new(),
+            param_effects: Vec::new(),
             signal_calls: Vec::new(),
             returns_attr: None,
+            returns_callable: None,
+            returns_fresh: false,
+            wraps_under: None,
         }
     }
 }
@@ -288,6 +444,9 @@ pub struct ClassSummary {
     pub bases: Vec<String>,
     #[serde(skip)]
     pub range: TextRange,
+    /// The class header (`class Cache(Base):`), for reports that point at the class.
+    #[serde(skip)]
+    pub header: TextRange,
     /// Method name → index in [`ModuleSummary::functions`].
     pub methods: Vec<(String, u32)>,
     /// Attributes assigned anywhere (`self.x = `, `cls.x = `, class body).
@@ -298,10 +457,22 @@ pub struct ClassSummary {
     pub body_attrs: Vec<String>,
     /// Attributes written through `self`: they live on each instance.
     pub instance_attrs: Vec<String>,
-    /// Attributes that hold a thread lock (`self._lock = threading.Lock()`).
+    /// Attributes that hold a mutual-exclusion lock (`self._lock = threading.Lock()`; not a
+    /// `Semaphore(n)` with `n > 1`).
     pub lock_attrs: Vec<String>,
     /// Whether some method takes a thread lock (its own or a module's).
     pub takes_lock: bool,
+    /// What container or object each attribute holds, where its assignments show it.
+    pub attr_kinds: Vec<(String, ContainerKind)>,
+    /// Attributes holding a known callable or class: `factory = Registry.instance` in the body,
+    /// `self.handler = handle` in a method.
+    pub attr_callables: Vec<(String, Callee)>,
+    /// Attributes `__init__` sets from its parameters: (attribute, parameter index, `self` is 0).
+    pub attr_params: Vec<(String, u32)>,
+    /// Attributes only ever assigned an object constructed right there (`self.buf = Buffer()`).
+    pub fresh_attrs: Vec<String>,
+    /// The docstring says the class is not thread-safe: it is not meant to be shared.
+    pub not_thread_safe: bool,
 }
 
 /// What the project phase needs to know of one module.
@@ -314,6 +485,16 @@ pub struct ModuleSummary {
     pub globals: Vec<String>,
     /// Module-level variables holding a thread lock.
     pub lock_globals: Vec<String>,
+    /// What container or object each module-level variable holds, where its assignment shows it.
+    pub global_kinds: Vec<(String, ContainerKind)>,
+    /// Module-level names bound to something defined elsewhere (`from .x import f`, `g = C.m`):
+    /// name → qualified name, so `pkg.f` reaches `pkg.x.f`.
+    pub aliases: Vec<(String, String)>,
+    /// Modules whose public names this one re-exports (`from .x import *`).
+    pub star_imports: Vec<String>,
+    /// Module-level instances (`default = Registry()`): name → class. One object every importer
+    /// shares.
+    pub instances: Vec<(String, String)>,
     pub functions: Vec<FunctionSummary>,
     pub classes: Vec<ClassSummary>,
 }

@@ -4,21 +4,24 @@
 //! Finds a test of shared state followed by an update that depends on it — `if k not in d:
 //! d[k] = ...`, `if self._instance is None: self._instance = create()`, `if url in seen: return`
 //! then `seen.add(url)` — in code that runs on several threads, with no lock held over both.
+//! Lazy singleton accessors (`if _client is None: _client = Client()` in a public function or
+//! class method) with no lock anywhere are reported too when their package starts threads:
+//! their callers are the package's users, on any thread.
 //!
 //! ## Why is this bad?
 //! Two threads can both pass the test before either updates: both create the singleton, both
 //! process the URL, the second overwrites the first's entry.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
-use std::collections::BTreeMap;
-
-use super::{confidence, describe_threads, flow, has_explicit_root, SharedAccess};
-use crate::diagnostic::{Diagnostic, Related};
-use crate::project::{FuncId, Project};
+use super::{
+    confidence, describe_threads, flow, is_explicit, place, shorten, threads_of, SharedAccess,
+};
+use crate::diagnostic::{Confidence, Diagnostic, Related};
+use crate::project::{binds_instance, FuncId, Project};
 use crate::rules::Rule;
 use crate::source::{SourceFiles, Span};
-use crate::summary::Loc;
+use crate::summary::{CheckAct, FunctionKind, Loc};
 
 pub fn check(
     project: &Project,
@@ -28,11 +31,11 @@ pub fn check(
     let mut out = Vec::new();
     let mut seen: HashSet<(Span, Loc)> = HashSet::new();
     for function in 0..project.functions.len() as FuncId {
-        let ctx = &project.contexts[function as usize];
-        if !ctx.is_concurrent() || !(ctx.many || ctx.roots.len() > 1) {
+        let summary = project.function(function);
+        if summary.check_acts.is_empty() {
             continue;
         }
-        let summary = project.function(function);
+        let ctx = &project.contexts[function as usize];
         let file = project.file_of(function);
         for pair in &summary.check_acts {
             if !project.is_project_location(&pair.loc) {
@@ -41,49 +44,130 @@ pub fn check(
             let loc = project.canonical_loc(&pair.loc);
             let owned = pair.via_self
                 && ctx.self_owned == Some(true)
-                && (crate::project::binds_instance(pair.act_kind) || !project.is_class_attr(&loc));
+                && (binds_instance(pair.act_kind) || !project.is_class_attr(&loc));
             // Two threads both storing `False` after both saw `True` is harmless.
             if owned
                 || pair.act_is_constant
                 || project.is_method(&loc)
+                || project.is_unshared_kind(&loc)
                 || !project.lockset_at(function, &pair.held_at_act).is_empty()
                 || !project.lockset_at(function, &pair.held_at_check).is_empty()
             {
                 continue;
             }
-            // Without a thread the program starts, the location needs evidence of sharing of its
-            // own (see `shared_accesses`).
-            if !has_explicit_root(project, function) && !shared.contains_key(&loc) {
-                continue;
-            }
             let check = Span::new(file, pair.check);
-            if !seen.insert((check, loc.clone())) {
-                continue;
-            }
-            let (threads, related, explicit) = describe_threads(project, files, function);
-            let test =
-                super::unsynchronized_read_modify_write::shorten(files.get(file).slice(pair.check));
-            let mut diagnostic = Diagnostic::new(
-                Rule::CheckThenActRace,
-                check,
-                format!(
-                    "`{}` is tested (`{test}`) and then updated without a lock by {threads}: two threads can both pass the test before either updates it",
-                    loc.display()
-                ),
-            )
-            .with_help(format!(
+            let threads = threads_of(project, function, pair.check, pair.via_self, &loc);
+            let concurrent = project.may_meet(&threads, &threads)
+                // Without a thread the program starts, the location needs evidence of sharing
+                // of its own (see `shared_accesses`), or the update creates an object two
+                // threads would each make (a lazily built member of a shared object).
+                && (is_explicit(project, &threads)
+                    || shared.contains_key(&loc)
+                    || (pair.lazy_init && pair.act_creates));
+            let diagnostic = if concurrent {
+                if !seen.insert((check, loc.clone())) {
+                    continue;
+                }
+                let described = describe_threads(project, files, &threads);
+                let test = shorten(files.get(file).slice(pair.check));
+                let mut diagnostic = Diagnostic::new(
+                    Rule::CheckThenActRace,
+                    check,
+                    format!(
+                        "`{}` is tested (`{test}`) and then updated without a lock by {}: two threads can both pass the test before either updates it",
+                        loc.display(),
+                        described.text
+                    ),
+                )
+                .with_confidence(confidence(described.explicit, false));
+                diagnostic.related.push(Related {
+                    span: Span::new(file, pair.act),
+                    message: format!("`{}` is updated here", loc.display()),
+                });
+                diagnostic.related.extend(described.related);
+                diagnostic.flow = flow(project, function, &threads);
+                diagnostic
+            } else {
+                let Some(diagnostic) = lazy_singleton(project, files, shared, function, pair, &loc)
+                else {
+                    continue;
+                };
+                if !seen.insert((check, loc.clone())) {
+                    continue;
+                }
+                diagnostic
+            };
+            out.push(diagnostic.with_help(format!(
                 "Hold one lock over the test and the update of `{}`; for a cache use `dict.setdefault`, for one-time setup create the object eagerly or under a lock.",
                 loc.display()
-            ))
-            .with_confidence(confidence(explicit, false));
-            diagnostic.related.push(Related {
-                span: Span::new(file, pair.act),
-                message: format!("`{}` is updated here", loc.display()),
-            });
-            diagnostic.related.extend(related);
-            diagnostic.flow = flow(project, function);
-            out.push(diagnostic);
+            )));
         }
     }
     out
+}
+
+/// A lazy singleton accessor that is public API of a package that starts threads, with no lock
+/// anywhere on the singleton: its callers are the package's users, on any thread.
+fn lazy_singleton(
+    project: &Project,
+    files: &SourceFiles,
+    shared: &BTreeMap<Loc, Vec<SharedAccess>>,
+    function: FuncId,
+    pair: &CheckAct,
+    loc: &Loc,
+) -> Option<Diagnostic> {
+    let summary = project.function(function);
+    let module = &project.modules[project.functions[function as usize].0 as usize];
+    if !pair.lazy_init || !pair.act_creates {
+        return None;
+    }
+    let public_api = match summary.kind {
+        FunctionKind::Function => {
+            summary.qualname == format!("{}.{}", module.module, summary.name)
+                && !summary.name.starts_with('_')
+        }
+        FunctionKind::ClassMethod | FunctionKind::StaticMethod | FunctionKind::Method => {
+            !summary.name.starts_with('_') || summary.name == "__new__"
+        }
+        _ => false,
+    };
+    let singleton = match loc {
+        Loc::Global { .. } => true,
+        Loc::Attr { .. } => project.is_class_attr(loc),
+        Loc::Cell { .. } => false,
+    };
+    let guarded_somewhere = shared
+        .get(loc)
+        .is_some_and(|accesses| accesses.iter().any(|a| !a.lockset.is_empty()));
+    if !public_api
+        || !singleton
+        || guarded_somewhere
+        || project.is_test_module(project.functions[function as usize].0 as usize)
+    {
+        return None;
+    }
+    let package = module.module.split('.').next().unwrap_or(&module.module);
+    let thread_site = project.package_thread_start(package)?;
+    let file = project.file_of(function);
+    let test = shorten(files.get(file).slice(pair.check));
+    let mut diagnostic = Diagnostic::new(
+        Rule::CheckThenActRace,
+        Span::new(file, pair.check),
+        format!(
+            "`{}()` creates `{}` lazily (`{test}`) without a lock; it is public API of `{package}`, which starts threads (as at {}), so two threads calling it at once can both create it",
+            summary.name,
+            loc.display(),
+            place(files, thread_site)
+        ),
+    )
+    .with_confidence(Confidence::Medium);
+    diagnostic.related.push(Related {
+        span: Span::new(file, pair.act),
+        message: format!("`{}` is created here", loc.display()),
+    });
+    diagnostic.related.push(Related {
+        span: thread_site,
+        message: format!("`{package}` starts a thread here"),
+    });
+    Some(diagnostic)
 }

@@ -31,12 +31,14 @@ pub fn check(
         .filter(|a| a.access.kind.is_write() && !a.access.atomic)
     {
         let contents = write.access.kind.on_contents();
+        // The places that take a lock themselves around a change say which lock guards it; a
+        // lock a caller happens to hold says nothing about this state.
         let protected: Vec<&SharedAccess> = accesses
             .iter()
             .filter(|p| {
                 p.access.kind.is_write()
                     && p.access.kind.on_contents() == contents
-                    && !p.lockset.is_empty()
+                    && !p.local_locks.is_empty()
                     && p.span != write.span
             })
             .collect();
@@ -53,10 +55,10 @@ pub fn check(
         {
             continue;
         }
-        // The guard is the lock most of the guarded changes hold. A change under another lock
+        // The guard is the lock most of the guarded changes take. A change under another lock
         // is the odd one out only when that lock guards fewer of them (a tie proves nothing).
         let mut uses: BTreeMap<&Loc, usize> = BTreeMap::new();
-        for lock in protected.iter().flat_map(|p| p.lockset.iter()) {
+        for lock in protected.iter().flat_map(|p| p.local_locks.iter()) {
             *uses.entry(lock).or_default() += 1;
         }
         let best = uses.values().copied().max().unwrap_or(0);
@@ -74,10 +76,11 @@ pub fn check(
             .filter(|(_, &n)| n == best)
             .map(|(l, _)| *l)
             .collect();
-        if !protected
+        let racing: Vec<&&SharedAccess> = protected
             .iter()
-            .any(|p| may_run_in_parallel(project, write, p))
-        {
+            .filter(|p| may_run_in_parallel(project, write, p))
+            .collect();
+        if racing.is_empty() {
             continue;
         }
         if !reported.insert(write.span) {
@@ -97,29 +100,30 @@ pub fn check(
         } else {
             format!("`{}` is assigned", loc.display())
         };
-        let (threads, related, explicit) = describe_threads(project, files, write.function);
+        let threads = describe_threads(project, files, &write.threads);
         let mut diagnostic = Diagnostic::new(
             Rule::InconsistentLockProtection,
             write.span,
             format!(
-                "{what} here without `{guard}`{holding}, which guards it in {} other place{}; {threads} can interleave with those",
+                "{what} here without `{guard}`{holding}, which guards it in {} other place{}; {} can interleave with those",
                 protected.len(),
-                if protected.len() == 1 { "" } else { "s" }
+                if protected.len() == 1 { "" } else { "s" },
+                threads.text
             ),
         )
         .with_help(format!(
             "Take `{guard}` here too, so every change of `{}` happens under the same lock.",
             loc.display()
         ))
-        .with_confidence(confidence(explicit, true));
-        for p in protected.iter().take(3) {
+        .with_confidence(confidence(threads.explicit, true));
+        for p in racing.iter().take(3) {
             diagnostic.related.push(Related {
                 span: p.span,
                 message: format!("changed under `{guard}` here"),
             });
         }
-        diagnostic.related.extend(related);
-        diagnostic.flow = flow(project, write.function);
+        diagnostic.related.extend(threads.related);
+        diagnostic.flow = flow(project, write.function, &write.threads);
         out.push(diagnostic);
     }
 }

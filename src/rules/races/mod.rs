@@ -1,16 +1,20 @@
 //! SN2xx (and SN109): races on shared state, checked on the linked project model.
 //!
-//! The accesses of every function that may run on a thread (see [`crate::project`]) are grouped by
-//! their canonical location; each rule then looks at one location's accesses, in parallel. Owned
-//! state (an instance attribute while its object is being built, an object a function created
-//! and kept to itself) and code that only runs on the main thread never take part.
+//! Every access that runs on some thread (see [`crate::project::contexts`]) is grouped by its
+//! canonical location; each rule then looks at one location's accesses, in parallel. A finding
+//! needs two accesses that touch the same object, may run at the same time on different threads,
+//! hold no common lock and are not ordered by a start, join, hand-off or guard flag. Owned state
+//! (an object being constructed or kept by its creator), per-call values (each call of a
+//! function has its own closure cells), thread-local storage and code that only runs on the main
+//! thread never take part.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use rayon::prelude::*;
 
 use crate::diagnostic::{Confidence, Diagnostic, Related};
-use crate::project::{FuncId, Project, RootKind};
+use crate::project::{AccessThreads, FuncId, Project, RootId, RootKind, Thread};
+use crate::python::TextRange;
 use crate::rules::{Rule, RuleSet};
 use crate::source::{SourceFiles, Span};
 use crate::summary::{Access, Loc};
@@ -29,12 +33,31 @@ pub struct SharedAccess<'p> {
     pub span: Span,
     /// Locks held on every path to the access.
     pub lockset: BTreeSet<Loc>,
+    /// Locks this function takes itself around the access (or its locking decorator does):
+    /// evidence of what a lock guards, where an inherited lock may be a coincidence.
+    pub local_locks: BTreeSet<Loc>,
+    pub threads: AccessThreads,
 }
 
 impl SharedAccess<'_> {
     pub fn shares_lock_with(&self, other: &SharedAccess) -> bool {
         !self.lockset.is_disjoint(&other.lockset)
     }
+
+    /// Whether a thread the program starts (or the code beside it, or the `concurrent` setting)
+    /// runs this access, rather than only callers inferred from intent.
+    pub fn is_explicit(&self, project: &Project) -> bool {
+        is_explicit(project, &self.threads)
+    }
+}
+
+/// Whether a thread the program starts (or the code beside it, or the `concurrent` setting)
+/// is among `threads`, rather than only callers inferred from intent.
+pub fn is_explicit(project: &Project, threads: &AccessThreads) -> bool {
+    threads.threads.iter().any(|t| match t {
+        Thread::Root(g) => project.roots[*g as usize].is_explicit(),
+        Thread::Beside(_) => true,
+    })
 }
 
 /// Every race finding of the project.
@@ -87,113 +110,174 @@ pub fn check(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diag
     diagnostics
 }
 
+/// The threads code at `range` in `function` runs on, restricted for closure cells to the
+/// threads one call of the cell's function starts (each call has its own cells).
+pub fn threads_of(
+    project: &Project,
+    function: FuncId,
+    range: TextRange,
+    via_self: bool,
+    loc: &Loc,
+) -> AccessThreads {
+    let mut threads = project.access_threads(function, range, via_self);
+    if let Loc::Cell {
+        function: owner, ..
+    } = loc
+    {
+        let owner = project.function_by_name.get(owner).copied();
+        let started_by_owner = |g: &RootId| {
+            project.roots[*g as usize]
+                .spawner
+                .zip(owner)
+                .is_some_and(|((spawner, _), owner)| {
+                    spawner == owner || project.is_nested_in(spawner, owner)
+                })
+        };
+        threads.threads.retain(|t| match t {
+            Thread::Root(g) | Thread::Beside(g) => started_by_owner(g),
+        });
+        threads.crowded = false;
+    }
+    threads
+}
+
 /// The accesses of code that may run on threads, by canonical location, in a deterministic order.
 pub fn shared_accesses(project: &Project) -> BTreeMap<Loc, Vec<SharedAccess<'_>>> {
     let mut groups: BTreeMap<Loc, Vec<SharedAccess>> = BTreeMap::new();
     for function in 0..project.functions.len() as FuncId {
-        if !project.contexts[function as usize].is_concurrent() {
+        let ctx = &project.contexts[function as usize];
+        if !ctx.is_concurrent() && project.windows[function as usize].is_empty() {
             continue;
         }
         let file = project.file_of(function);
-        for access in &project.function(function).accesses {
+        for access in project.accesses_of(function) {
             if !project.is_project_location(&access.loc) {
                 continue;
             }
             let loc = project.canonical_loc(&access.loc);
-            if project.is_owned(function, access, &loc) || project.is_method(&loc) {
+            if project.is_owned(function, access, &loc)
+                || project.is_method(&loc)
+                || project.is_unshared_kind(&loc)
+            {
                 continue;
             }
+            let threads = threads_of(project, function, access.range, access.via_self, &loc);
+            if threads.threads.is_empty() && !threads.crowded {
+                continue;
+            }
+            let mut local_locks: BTreeSet<Loc> = access
+                .held
+                .iter()
+                .map(|l| project.lock_loc(function, l))
+                .collect();
+            local_locks.extend(project.decorator_locks(function).iter().cloned());
             groups.entry(loc).or_default().push(SharedAccess {
                 function,
                 access,
                 span: Span::new(file, access.range),
                 lockset: project.lockset_at(function, &access.held),
+                local_locks,
+                threads,
             });
         }
     }
     // Inferred intent ("the class uses a lock") says the class is shared, not that each of its
     // fields is. Code reached only through intent counts for a location with evidence of its
-    // own: some access to it holds a lock, or it lives on the class or the module.
+    // own: some write to it takes a lock that guards it, or it lives on the class or the module.
     for (loc, accesses) in groups.iter_mut() {
         let evidence = project.is_class_attr(loc)
             || accesses
                 .iter()
-                .any(|a| a.access.kind.is_write() && guards_location(project, loc, &a.lockset));
+                .any(|a| a.access.kind.is_write() && guards_location(project, loc, &a.local_locks));
         if !evidence {
-            accesses.retain(|a| has_explicit_root(project, a.function));
+            accesses.retain(|a| a.is_explicit(project));
         }
     }
     groups.retain(|_, accesses| accesses.iter().any(|a| a.access.kind.is_write()));
     groups
 }
 
-/// Whether holding `lockset` is evidence that `loc` is meant to be guarded. A lock that lives on
+/// Whether holding `locks` is evidence that `loc` is meant to be guarded. A lock that lives on
 /// the class (one lock for every instance, typically serializing output or a class registry)
 /// says nothing about the state of each instance.
-fn guards_location(project: &Project, loc: &Loc, lockset: &BTreeSet<Loc>) -> bool {
-    lockset.iter().any(|lock| match (loc, lock) {
+fn guards_location(project: &Project, loc: &Loc, locks: &BTreeSet<Loc>) -> bool {
+    locks.iter().any(|lock| match (loc, lock) {
         (Loc::Attr { .. }, Loc::Attr { .. }) => !project.is_class_attr(lock),
         _ => true,
     })
 }
 
-/// Whether `function` may run on a thread the program starts (not only by inferred intent).
-pub fn has_explicit_root(project: &Project, function: FuncId) -> bool {
-    project.contexts[function as usize]
-        .roots
-        .iter()
-        .any(|&r| project.roots[r as usize].is_explicit())
-}
-
-/// Whether `a` and `b` (possibly the same access) may run at the same time on different threads.
+/// Whether `a` and `b` (possibly the same access) may run at the same time on different threads
+/// with nothing ordering them.
 pub fn may_run_in_parallel(project: &Project, a: &SharedAccess, b: &SharedAccess) -> bool {
-    let ca = &project.contexts[a.function as usize];
-    let cb = &project.contexts[b.function as usize];
-    if ca.roots.is_empty() || cb.roots.is_empty() {
+    if !project.may_meet(&a.threads, &b.threads) {
         return false;
     }
-    if ca.many || cb.many || ca.roots.len() > 1 || cb.roots.len() > 1 {
+    if a.span == b.span {
         return true;
     }
-    let group = |r: u32| project.roots[r as usize].group;
-    group(ca.roots[0]) != group(cb.roots[0])
+    !project.handed_off(a.function, a.access, b.function, b.access)
+        && !project.flag_ordered(a.function, a.access, b.function, b.access)
 }
 
-/// How the threads that run `function` are started, for messages, and where (related spans).
+/// How the threads that run an access are started, for messages, and where (related spans).
+pub struct ThreadsDescription {
+    /// "the threads started at app.py:40", "concurrent callers (...)".
+    pub text: String,
+    pub related: Vec<Related>,
+    /// A thread the program starts takes part and several threads meet (high confidence).
+    pub explicit: bool,
+}
+
+/// Describes `threads` for a message.
 pub fn describe_threads(
     project: &Project,
     files: &SourceFiles,
-    function: FuncId,
-) -> (String, Vec<Related>, bool) {
-    let ctx = &project.contexts[function as usize];
-    let mut phrases = Vec::new();
+    threads: &AccessThreads,
+) -> ThreadsDescription {
+    let mut phrases: Vec<String> = Vec::new();
     let mut related = Vec::new();
     let mut explicit = false;
+    let mut many = false;
     // Threads the program starts say more than inferred intent: name those when there are any.
-    let any_explicit = ctx
-        .roots
-        .iter()
-        .any(|&r| project.roots[r as usize].is_explicit());
-    for &r in &ctx.roots {
-        let root = &project.roots[r as usize];
-        if any_explicit && !root.is_explicit() {
+    let any_explicit = is_explicit(project, threads);
+    for thread in &threads.threads {
+        let (group, beside) = match *thread {
+            Thread::Root(g) => (g, false),
+            Thread::Beside(g) => (g, true),
+        };
+        let root = &project.roots[group as usize];
+        if any_explicit && !root.is_explicit() && !beside {
             continue;
         }
-        let site = root.site.map(|s| {
-            let file = place(files, s);
-            (s, file)
-        });
-        match &root.kind {
+        many |= project.group_many[group as usize];
+        let site = root.site.map(|s| (s, place(files, s)));
+        let phrase = match &root.kind {
             RootKind::Spawn(kind) => {
                 explicit = true;
                 let what = kind.describe();
-                let many = if root.many { "s" } else { "" };
-                if let Some((span, place)) = site {
-                    phrases.push(format!("the {what}{many} started at {place}"));
-                    related.push(Related {
-                        span,
-                        message: format!("{what}{many} started here"),
-                    });
+                let plural = if project.group_many[group as usize] {
+                    "s"
+                } else {
+                    ""
+                };
+                match &site {
+                    Some((span, at)) => {
+                        related.push(Related {
+                            span: *span,
+                            message: format!("{what}{plural} started here"),
+                        });
+                        if beside {
+                            format!(
+                                "the code that starts the {what}{plural} at {at}, while {} run{}",
+                                if plural.is_empty() { "it" } else { "they" },
+                                if plural.is_empty() { "s" } else { "" }
+                            )
+                        } else {
+                            format!("the {what}{plural} started at {at}")
+                        }
+                    }
+                    None => format!("a {what}"),
                 }
             }
             RootKind::ThreadRun => {
@@ -201,45 +285,79 @@ pub fn describe_threads(
                 let run = project.function(root.entry);
                 let class = run.class.as_deref().unwrap_or("");
                 let short = class.rsplit('.').next().unwrap_or(class);
-                phrases.push(format!(
-                    "the `{short}` thread{}",
-                    if root.many { "s" } else { "" }
-                ));
-                if let Some((span, _)) = site {
+                let plural = if project.group_many[group as usize] {
+                    "s"
+                } else {
+                    ""
+                };
+                if let Some((span, _)) = &site {
                     related.push(Related {
-                        span,
-                        message: format!("`{short}` runs as a thread"),
+                        span: *span,
+                        message: format!("`{short}` thread{plural} started here"),
                     });
+                }
+                match (&site, beside) {
+                    (Some((_, at)), true) => {
+                        format!("the code that starts the `{short}` thread at {at}, while it runs")
+                    }
+                    (Some((_, at)), false) if root.spawner.is_some() => {
+                        format!("the `{short}` thread{plural} started at {at}")
+                    }
+                    _ => format!("the `{short}` thread{plural}"),
                 }
             }
-            RootKind::ClassIntent { evidence, .. } | RootKind::ModuleIntent { evidence, .. } => {
-                phrases.push(format!(
-                    "concurrent callers ({evidence}, so it is meant to be used from several threads)"
-                ));
-                if let Some((span, _)) = site {
+            RootKind::ClassIntent {
+                evidence, seen_at, ..
+            } => {
+                if let Some((span, _)) = &site {
                     related.push(Related {
-                        span,
-                        message: "shared between threads: it uses a lock".to_string(),
+                        span: *span,
+                        message: "used from several threads".to_string(),
                     });
                 }
+                let mut text = format!("callers on several threads ({evidence}");
+                if let Some(seen) = seen_at {
+                    text.push_str(&format!(", as at {}", place(files, *seen)));
+                    related.push(Related {
+                        span: *seen,
+                        message: "a thread the package starts".to_string(),
+                    });
+                }
+                text.push(')');
+                text
+            }
+            RootKind::ModuleIntent { evidence, .. } => {
+                format!("callers on several threads ({evidence})")
             }
             RootKind::Declared { pattern } => {
                 explicit = true;
-                phrases.push(format!(
-                    "the threads the `concurrent` setting names (`{pattern}`)"
-                ));
+                format!("the threads the `concurrent` setting names (`{pattern}`)")
             }
+        };
+        if !phrases.contains(&phrase) {
+            phrases.push(phrase);
         }
     }
-    phrases.dedup();
-    // High confidence needs a thread the program starts that runs many times (or two of them).
-    let explicit = explicit && (ctx.many || ctx.roots.len() > 1);
-    let text = if phrases.is_empty() {
-        "other threads".to_string()
-    } else {
-        phrases.join(" and ")
+    if threads.crowded {
+        phrases.push("many threads".to_string());
+        many = true;
+    }
+    // High confidence needs a thread the program starts and two threads that meet.
+    let explicit = explicit && (many || threads.threads.len() > 1);
+    let text = match phrases.len() {
+        0 => "other threads".to_string(),
+        1 => phrases.remove(0),
+        _ => {
+            let last = phrases.pop().unwrap_or_default();
+            format!("{} and {last}", phrases.join(", "))
+        }
     };
-    (text, related, explicit)
+    related.dedup_by(|a, b| a.span == b.span);
+    ThreadsDescription {
+        text,
+        related,
+        explicit,
+    }
 }
 
 /// `path:row` of a span, for messages.
@@ -248,9 +366,9 @@ pub fn place(files: &SourceFiles, span: Span) -> String {
     format!("{}:{}", file.name, file.row(span.range.start()))
 }
 
-/// Confidence of a race finding: high when a thread the program starts runs the code many times
-/// (or two threads meet: `explicit` says so) and no lock guards the location anywhere; medium
-/// otherwise.
+/// Confidence of a race finding: high when a thread the program starts runs the code and
+/// another thread meets it (`explicit` says so) and no lock guards the location anywhere;
+/// medium otherwise.
 pub fn confidence(explicit: bool, any_locked: bool) -> Confidence {
     if explicit && !any_locked {
         Confidence::High
@@ -261,11 +379,13 @@ pub fn confidence(explicit: bool, any_locked: bool) -> Confidence {
 
 /// The call path from a thread start to `function`, for SARIF code flows.
 /// It starts where the thread is started (when the root has a site) and follows the calls.
-pub fn flow(project: &Project, function: FuncId) -> Vec<Related> {
-    let start = project.contexts[function as usize]
-        .roots
+pub fn flow(project: &Project, function: FuncId, threads: &AccessThreads) -> Vec<Related> {
+    let start = threads
+        .threads
         .first()
-        .and_then(|&r| project.roots[r as usize].site)
+        .and_then(|t| match t {
+            Thread::Root(g) | Thread::Beside(g) => project.roots[*g as usize].site,
+        })
         .map(|span| Related {
             span,
             message: "the thread starts here".to_string(),
@@ -282,4 +402,15 @@ pub fn flow(project: &Project, function: FuncId) -> Vec<Related> {
                 }),
         )
         .collect()
+}
+
+/// The first line of `text`, at most 60 characters.
+pub fn shorten(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.chars().count() > 60 {
+        let cut: String = line.chars().take(57).collect();
+        format!("{cut}...")
+    } else {
+        line.to_string()
+    }
 }

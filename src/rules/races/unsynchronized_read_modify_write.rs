@@ -11,8 +11,10 @@
 
 use std::collections::HashSet;
 
-use super::{confidence, describe_threads, flow, may_run_in_parallel, SharedAccess};
-use crate::diagnostic::Diagnostic;
+use super::{
+    confidence, describe_threads, flow, may_run_in_parallel, place, shorten, SharedAccess,
+};
+use crate::diagnostic::{Diagnostic, Related};
 use crate::project::Project;
 use crate::rules::Rule;
 use crate::source::{SourceFiles, Span};
@@ -27,11 +29,12 @@ pub fn check(
     out: &mut Vec<Diagnostic>,
 ) {
     let any_locked = accesses.iter().any(|a| !a.lockset.is_empty());
-    for (i, a) in accesses.iter().enumerate() {
+    for a in accesses {
         if !matches!(
             a.access.kind,
             AccessKind::ReadModifyWrite | AccessKind::ContentReadModifyWrite
-        ) {
+        ) || a.access.atomic
+        {
             continue;
         }
         // The finding belongs to the update that holds no lock; a guarded update racing with it
@@ -40,12 +43,12 @@ pub fn check(
             continue;
         }
         let races_itself = may_run_in_parallel(project, a, a);
-        let partner = accesses.iter().enumerate().find(|(j, b)| {
-            *j != i
-                && b.access.kind.is_write()
+        let partner = accesses.iter().find(|b| {
+            b.access.kind.is_write()
                 && b.span != a.span
-                && may_run_in_parallel(project, a, b)
+                && !b.access.atomic
                 && !a.shares_lock_with(b)
+                && may_run_in_parallel(project, a, b)
         });
         if !races_itself && partner.is_none() {
             continue;
@@ -53,56 +56,54 @@ pub fn check(
         if !reported.insert(a.span) {
             continue;
         }
-        let (threads, mut related, explicit) = describe_threads(project, files, a.function);
-        let text = files
-            .get(a.span.file)
-            .slice(a.span.range)
-            .trim()
-            .to_string();
+        let threads = describe_threads(project, files, &a.threads);
+        let text = shorten(files.get(a.span.file).slice(a.span.range));
         let what = if a.access.kind == AccessKind::ContentReadModifyWrite {
             format!("an element of `{}`", loc.display())
         } else {
             format!("`{}`", loc.display())
         };
-        let mut diagnostic = Diagnostic::new(
-            Rule::UnsynchronizedReadModifyWrite,
-            a.span,
-            format!(
-                "{what} is read, changed and written back without a lock by {threads}: concurrent updates are lost"
-            ),
-        )
-        .with_help(format!(
-            "Hold one lock around every update of `{}` (e.g. `with self._lock:`), or let each thread keep its own result and merge them after `join()`, or send the updates through a `queue.Queue`.",
-            loc.display()
-        ))
-        .with_confidence(confidence(explicit, any_locked));
-        if let Some((_, b)) = partner {
-            related.insert(
-                0,
-                crate::diagnostic::Related {
+        let mut message = format!(
+            "{what} is read, changed and written back without a lock (`{text}`) by {}",
+            threads.text
+        );
+        let mut related = Vec::new();
+        match partner {
+            Some(b) if !races_itself => {
+                let other = describe_threads(project, files, &b.threads);
+                message.push_str(&format!(
+                    ", racing with the write at {} by {}: one update can overwrite the other",
+                    place(files, b.span),
+                    other.text
+                ));
+                related.push(Related {
                     span: b.span,
                     message: format!("`{}` is also written here", loc.display()),
-                },
-            );
+                });
+                related.extend(other.related);
+            }
+            Some(b) => {
+                message
+                    .push_str(": two threads can read the same old value and one update is lost");
+                related.push(Related {
+                    span: b.span,
+                    message: format!("`{}` is also written here", loc.display()),
+                });
+            }
+            None => {
+                message.push_str(": two threads can read the same old value and one update is lost")
+            }
         }
-        if !text.is_empty() {
-            diagnostic
-                .message
-                .push_str(&format!(" (`{}`)", shorten(&text)));
-        }
+        related.extend(threads.related);
+        related.dedup_by(|x, y| x.span == y.span);
+        let mut diagnostic = Diagnostic::new(Rule::UnsynchronizedReadModifyWrite, a.span, message)
+            .with_help(format!(
+                "Hold one lock around every update of `{}` (e.g. `with self._lock:`), or let each thread keep its own result and merge them after `join()`, or send the updates through a `queue.Queue`.",
+                loc.display()
+            ))
+            .with_confidence(confidence(threads.explicit, any_locked));
         diagnostic.related = related;
-        diagnostic.flow = flow(project, a.function);
+        diagnostic.flow = flow(project, a.function, &a.threads);
         out.push(diagnostic);
-    }
-}
-
-/// The first line of `text`, at most 60 characters.
-pub fn shorten(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("").trim();
-    if line.chars().count() > 60 {
-        let cut: String = line.chars().take(57).collect();
-        format!("{cut}...")
-    } else {
-        line.to_string()
     }
 }

@@ -80,16 +80,19 @@ fn thread_constructor(checker: &Checker, qualified: &str) -> Option<Constructor>
         _ => None,
     }
     .or_else(|| {
-        // A subclass defined in this file keeps the base's signature only when it does not
-        // define its own `__init__`.
-        let class = checker.semantic.class_by_qualname(qualified)?;
-        if class.methods.iter().any(|m| m == "__init__") {
-            return None;
+        // A subclass keeps the base's signature only when no class between it and the base
+        // defines its own `__init__` (and every class in between is known).
+        let mut current = checker.semantic.class_by_qualname(qualified)?;
+        loop {
+            if current.methods.iter().any(|m| m == "__init__") {
+                return None;
+            }
+            let base = current.bases.first()?;
+            if let Some(standard) = crate::semantic::standard_thread_or_process_class(base) {
+                return Some(Constructor::ThreadOrProcess(standard));
+            }
+            current = checker.semantic.class_by_qualname(base)?;
         }
-        checker
-            .semantic
-            .concurrency_base(qualified)
-            .map(Constructor::ThreadOrProcess)
     })
 }
 

@@ -1,0 +1,183 @@
+//! Which expressions are thread locks: `with self._lock:`, `lock.acquire()`, a lock returned by a
+//! getter (`with self.locked():`), a lock passed in as a parameter, the receiver's lock inside a
+//! locking decorator's wrapper. A `Semaphore(n)` with `n > 1` lets n threads in: it excludes
+//! nothing and is not a lock here; `asyncio.Lock` is not a thread lock.
+
+use super::builder::Builder;
+use super::{Loc, LockRef};
+use crate::python::ast::{Expr, ExprCall};
+use crate::semantic::Binding;
+
+/// Whether `qualname` is a thread (or multiprocessing) lock type; `asyncio.Lock` is not.
+pub fn is_thread_lock_type(qualname: &str) -> bool {
+    matches!(
+        qualname,
+        "threading.Lock"
+            | "threading.RLock"
+            | "threading.Condition"
+            | "threading.Semaphore"
+            | "threading.BoundedSemaphore"
+            | "multiprocessing.Lock"
+            | "multiprocessing.RLock"
+            | "multiprocessing.Condition"
+            | "multiprocessing.Semaphore"
+            | "multiprocessing.BoundedSemaphore"
+            | "_thread.allocate_lock"
+            | "_thread.LockType"
+            | "_thread.RLock"
+    )
+}
+
+/// Whether a constructor call makes a lock that excludes: every lock type except a semaphore
+/// that lets more than one thread in (`Semaphore(4)`, `BoundedSemaphore(n)`).
+pub fn is_mutex_constructor(qualname: &str, call: &ExprCall) -> bool {
+    if !is_thread_lock_type(qualname) {
+        return false;
+    }
+    if !qualname.ends_with("Semaphore") {
+        return true;
+    }
+    let value = call.arguments.args.first().or_else(|| {
+        call.arguments
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "value"))
+            .map(|k| &k.value)
+    });
+    match value {
+        None => true,
+        Some(Expr::NumberLiteral(number)) => matches!(
+            &number.value,
+            crate::python::ast::Number::Int(i) if i.as_u8() == Some(1)
+        ),
+        Some(_) => false,
+    }
+}
+
+/// Whether a variable or attribute name reads as a lock (`_lock`, `write_lock`, `mutex`).
+pub fn lock_like_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (lower.contains("lock") && !lower.contains("block") && !lower.contains("clock"))
+        || lower.contains("mutex")
+        || lower.contains("cond")
+        || lower == "guard"
+}
+
+impl Builder<'_> {
+    /// The lock `expr` denotes in a `with` item or an `acquire()` call, if it is a thread lock.
+    pub(super) fn lock_of(&self, expr: &Expr) -> Option<LockRef> {
+        let frame = self.frame();
+        match expr {
+            Expr::Call(call) => {
+                // `with cls.get_lock():`
+                let Expr::Attribute(attribute) = &*call.func else {
+                    return None;
+                };
+                let method = attribute.attr.as_str();
+                if !lock_like_name(method) {
+                    return None;
+                }
+                let class = frame.class.as_ref()?;
+                let on_class = matches!(&*attribute.value, Expr::Name(base)
+                    if class.rsplit('.').next() == Some(base.id.as_str()));
+                (self.is_receiver(&attribute.value) || on_class).then(|| LockRef::Getter {
+                    class: class.clone(),
+                    method: method.to_string(),
+                })
+            }
+            Expr::Name(_) | Expr::Attribute(_) => {
+                // Inside a decorator's wrapper: `with self._lock:` on the wrapped method's receiver.
+                if let Some(name) = self.wrapper_receiver_attr(expr) {
+                    return lock_like_name(&name).then_some(LockRef::OfReceiver { name });
+                }
+                if let Some(index) = self.param_index(expr) {
+                    let name = &frame.params[index as usize];
+                    let typed = matches!(self.semantic.binding(&frame.scopes, name),
+                        Some(Binding::Instance(ty)) if is_thread_lock_type(ty));
+                    return (typed || lock_like_name(name)).then_some(LockRef::Param { index });
+                }
+                let (loc, _) = self.location(expr).or_else(|| self.local_lock(expr))?;
+                let (name, ty) = match (&loc, expr) {
+                    (Loc::Attr { class, name }, _) => (name.clone(), self.attr_type(class, name)),
+                    (_, Expr::Name(n)) => (
+                        n.id.to_string(),
+                        match self.semantic.binding(&frame.scopes, n.id.as_str()) {
+                            Some(Binding::Instance(ty)) => Some(ty.clone()),
+                            _ => None,
+                        },
+                    ),
+                    (_, Expr::Attribute(a)) => (a.attr.to_string(), None),
+                    _ => return None,
+                };
+                if let Loc::Attr { class, name } = &loc {
+                    if self.counting_attr(class, name) {
+                        return None;
+                    }
+                }
+                let is_lock = match &ty {
+                    Some(ty) if ty.starts_with("asyncio.") => false,
+                    Some(ty) => is_thread_lock_type(ty) || lock_like_name(&name),
+                    None => lock_like_name(&name),
+                };
+                is_lock.then_some(LockRef::At { loc })
+            }
+            _ => None,
+        }
+    }
+
+    /// The class of `class.name` (`self.name = C()` in a method of `class` or of one of its bases
+    /// in this file).
+    pub(super) fn attr_type(&self, class: &str, name: &str) -> Option<String> {
+        let mut pending = vec![class.to_string()];
+        let mut seen = Vec::new();
+        while let Some(current) = pending.pop() {
+            if seen.contains(&current) {
+                continue;
+            }
+            let info = self.semantic.class_by_qualname(&current)?;
+            if let Some(ty) = info.attr_types.get(name) {
+                return Some(ty.clone());
+            }
+            pending.extend(info.bases.iter().cloned());
+            seen.push(current);
+        }
+        None
+    }
+
+    /// Whether `class.name` holds a counting semaphore (it lets several threads in).
+    fn counting_attr(&self, class: &str, name: &str) -> bool {
+        self.counting.iter().any(|(c, n)| c == class && n == name)
+    }
+
+    /// A lock held in a local variable (taken from somewhere shared): named by the expression.
+    fn local_lock(&self, expr: &Expr) -> Option<(Loc, bool)> {
+        match expr {
+            Expr::Name(name) => Some((
+                Loc::Cell {
+                    function: self.frame().qualname.clone(),
+                    name: name.id.to_string(),
+                },
+                false,
+            )),
+            _ => None,
+        }
+    }
+
+    /// In a wrapper nested in a decorator, `self.<name>` where `self` is the wrapper's first
+    /// parameter and the wrapper is not a method: the decorated method's receiver.
+    fn wrapper_receiver_attr(&self, expr: &Expr) -> Option<String> {
+        let frame = self.frame();
+        if frame.class.is_some() || !frame.is_nested {
+            return None;
+        }
+        let Expr::Attribute(attribute) = expr else {
+            return None;
+        };
+        let Expr::Name(base) = &*attribute.value else {
+            return None;
+        };
+        (frame.params.first().map(String::as_str) == Some(base.id.as_str())
+            && base.id.as_str() == "self")
+            .then(|| attribute.attr.to_string())
+    }
+}
