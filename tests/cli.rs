@@ -15,14 +15,21 @@ fn strings(items: &[&str]) -> Vec<String> {
 fn exit_code_is_0_without_findings_and_1_with_them() {
     let project = Project::new("exit-codes");
     project.write("clean.py", CLEAN);
-    let (code, findings, stderr) = project.check(&[]);
-    assert_eq!((code, findings), (0, vec![]));
-    assert_eq!(stderr, "All checks passed (1 files).\n");
+    let (code, stdout, stderr) = project.run(&["check", "--output-format", "concise"]);
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (0, "All checks passed!\n", "")
+    );
 
     project.write("broken.py", BROKEN);
-    let (code, findings, stderr) = project.check(&[]);
-    assert_eq!((code, findings), (1, strings(&["broken.py SN001"])));
-    assert_eq!(stderr, "Found 1 finding in 2 files.\n");
+    let (code, stdout, stderr) = project.run(&["check", "--output-format", "concise"]);
+    assert_eq!(code, 1);
+    assert_eq!(common::findings(&stdout), strings(&["broken.py SN001"]));
+    assert!(stdout.ends_with("\nFound 1 finding.\n"), "{stdout}");
+    assert_eq!(stderr, "");
+    project.write("broken2.py", BROKEN);
+    let (_, stdout, _) = project.run(&["check"]);
+    assert!(stdout.ends_with("\n\nFound 2 findings.\n"), "{stdout}");
 }
 
 #[test]
@@ -58,12 +65,54 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn a_missing_path_exits_2_and_says_which() {
+fn a_missing_path_is_an_sn002_finding_and_the_others_are_checked() {
     let project = Project::new("missing");
-    project.write("broken.py", BROKEN);
-    let (code, findings, stderr) = project.check(&["broken.py", "nope.py"]);
-    assert_eq!((code, findings), (2, vec![]));
-    assert_eq!(stderr, "snarl: error: nope.py: no such file or directory\n");
+    project.write("broken.py", BROKEN).write("clean.py", CLEAN);
+    let (code, stdout, stderr) = project.run(&[
+        "check",
+        "--output-format",
+        "concise",
+        "broken.py",
+        "nope.py",
+        "gone/",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        common::findings(&stdout),
+        strings(&["broken.py SN001", "gone SN002", "nope.py SN002"])
+    );
+    assert!(
+        stdout.contains("nope.py:1:1: SN002 cannot read `nope.py`: No such file or directory"),
+        "{stdout}"
+    );
+    assert_eq!(stderr, "");
+    // Alone, it is still a finding, not an abort.
+    let (code, findings, _) = project.check(&["nope.py"]);
+    assert_eq!((code, findings), (1, strings(&["nope.py SN002"])));
+}
+
+#[test]
+fn no_python_file_is_a_warning_and_exit_0() {
+    let project = Project::new("no-python");
+    project
+        .write("README.md", "# nothing here\n")
+        .write("sub/data.txt", "");
+    for args in [
+        &["check"][..],
+        &["check", "sub"],
+        &["check", "--output-format", "json"],
+    ] {
+        let (code, stdout, stderr) = project.run(args);
+        assert_eq!(code, 0, "{args:?}");
+        assert_eq!(
+            stderr, "snarl: warning: No Python files found under the given path(s)\n",
+            "{args:?}"
+        );
+        assert!(
+            stdout == "All checks passed!\n" || stdout == "[]\n",
+            "{args:?}: {stdout}"
+        );
+    }
 }
 
 #[test]
@@ -80,7 +129,16 @@ fn default_path_is_the_working_directory() {
 fn every_output_format_reports_the_finding() {
     let project = Project::new("formats");
     project.write("broken.py", BROKEN);
-    for format in ["full", "concise", "json", "json-lines", "github", "sarif"] {
+    for format in [
+        "full",
+        "concise",
+        "json",
+        "json-lines",
+        "github",
+        "gitlab",
+        "junit",
+        "sarif",
+    ] {
         let output = project
             .snarl(&["check", "--output-format", format])
             .output()
@@ -101,10 +159,11 @@ fn every_output_format_reports_the_finding() {
             }
             _ => {}
         }
-        // The summary line is for people reading the human formats only.
-        let stderr = String::from_utf8(output.stderr).unwrap();
+        // The summary line is for people reading the human formats only, on stdout as ruff has
+        // it; machine formats get nothing but their document.
         let human = matches!(format, "full" | "concise");
-        assert_eq!(stderr.contains("Found 1 finding"), human, "{format}");
+        assert_eq!(stdout.ends_with("\nFound 1 finding.\n"), human, "{format}");
+        assert_eq!(String::from_utf8(output.stderr).unwrap(), "", "{format}");
     }
 }
 
@@ -163,8 +222,36 @@ fn statistics_counts_findings_per_rule() {
     let output = project.snarl(&["check", "--statistics"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(stdout, "2\tSN001\tsyntax-error\n");
+    assert_eq!(stdout, "2\tSN001\tsyntax-error\nFound 2 findings.\n");
     assert_eq!(String::from_utf8(output.stderr).unwrap(), "");
+    let (code, stdout, _) = project.run(&["check", "--statistics", "-q"]);
+    assert_eq!((code, stdout.as_str()), (1, "2\tSN001\tsyntax-error\n"));
+
+    // As JSON: ruff's fields per rule, and the totals.
+    let (code, stdout, stderr) = project.run(&["check", "--statistics", "--output-format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!({
+            "rules": [{
+                "code": "SN001",
+                "name": "syntax-error",
+                "count": 2,
+                "fixable": false,
+                "fixable_count": 0,
+            }],
+            "total": 2,
+            "fixable": 0,
+        })
+    );
+    // Formats that have no statistics form say so.
+    let (code, _, stderr) = project.run(&["check", "--statistics", "--output-format", "sarif"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--statistics prints the `full`, `concise` and `json` formats"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -175,6 +262,8 @@ fn quiet_prints_findings_only() {
         let (code, findings, stderr) = project.check(&[flag]);
         assert_eq!((code, findings), (1, strings(&["broken.py SN001"])));
         assert_eq!(stderr, "");
+        let (_, stdout, _) = project.run(&["check", flag]);
+        assert!(!stdout.contains("Found"), "{stdout}");
     }
 }
 
@@ -548,8 +637,6 @@ fn a_panic_while_analyzing_a_file_is_an_sn003_finding_not_a_crash() {
         "{stdout}"
     );
     // The panic is reported once, as the finding: no "thread panicked" message, no backtrace note.
-    assert_eq!(
-        String::from_utf8(output.stderr).unwrap(),
-        "Found 2 findings in 2 files.\n"
-    );
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), "");
+    assert!(stdout.ends_with("Found 2 findings.\n"), "{stdout}");
 }

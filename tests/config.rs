@@ -61,7 +61,8 @@ fn the_nearest_configuration_wins_and_dot_snarl_toml_first_in_a_directory() {
         .write("snarl.toml", "ignore = [\"SN001\"]\n")
         .write("inner/pyproject.toml", "[tool.snarl]\nselect = [\"ALL\"]\n")
         .write("inner/broken.py", BROKEN);
-    assert!(!sn001_reported(&project, "."));
+    // The file's closest configuration decides, wherever snarl runs from (as in ruff).
+    assert!(sn001_reported(&project, "."));
     assert!(sn001_reported(&project, "inner"));
     // In one directory: `.snarl.toml`, then `snarl.toml`, then `pyproject.toml`.
     project.write("inner/snarl.toml", "ignore = [\"SN001\"]\n");
@@ -133,7 +134,7 @@ fn an_unknown_key_names_the_file_line_and_key() {
         format!(
             "snarl: error: {}:3: unknown key `bogus-key` in [tool.snarl]; expected one of `select`, \
              `extend-select`, `ignore`, `per-file-ignores`, `exclude`, `extend-exclude`, \
-             `target-version`, `src`, `concurrent`\n",
+             `target-version`, `src`, `concurrent`, `extend`\n",
             path.display()
         )
     );

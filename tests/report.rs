@@ -238,7 +238,7 @@ fn full_shows_rows_and_columns_in_characters() {
     let concise = render(OutputFormat::Concise, false, &diagnostics());
     // `étiquette = "ü"; threading.Thread(target=bump).run()`: `.run()` is at character 47.
     assert!(concise.contains("pkg/worker.py:20:47: SN103"), "{concise}");
-    assert!(full.contains("[pkg/worker.py:20:47]"), "{full}");
+    assert!(full.contains("--> pkg/worker.py:20:47\n"), "{full}");
 }
 
 #[test]
@@ -399,15 +399,58 @@ fn sarif_rules_and_indices() {
 #[test]
 fn statistics() {
     let mut out = Vec::new();
-    report::write_statistics(&diagnostics(), &mut out).unwrap();
+    report::write_statistics(&diagnostics(), OutputFormat::Full, false, &mut out).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
-        "2\tSN103\t[ ] thread-run-called\n\
-         1\tSN001\t[ ] syntax-error\n\
-         1\tSN002\t[ ] io-error\n\
-         1\tSN101\t[*] thread-target-called\n\
-         1\tSN201\t[ ] unsynchronized-read-modify-write\n\
-         1\tSN204\t[ ] iteration-during-mutation\n"
+        "2\tSN103\tthread-run-called\n\
+         1\tSN001\tsyntax-error\n\
+         1\tSN002\tio-error\n\
+         1\tSN101\tthread-target-called\n\
+         1\tSN201\tunsynchronized-read-modify-write\n\
+         1\tSN204\titeration-during-mutation\n"
+    );
+}
+
+#[test]
+fn statistics_mark_rules_all_some_or_none_fixable() {
+    // As ruff: `[*]` every finding has a fix `--fix` applies, `[-]` some, `[ ]` none; an unsafe
+    // fix is not one `--fix` applies.
+    let span = worker("t.run()", 0);
+    let fix = |applicability| Fix {
+        applicability,
+        message: "fix".to_string(),
+        edits: Vec::new(),
+    };
+    let mut diagnostics = vec![Diagnostic::new(Rule::ThreadRunCalled, span, "run"); 3];
+    diagnostics[0].fix = Some(fix(Applicability::Safe));
+    diagnostics
+        .push(Diagnostic::new(Rule::UnusedNoqa, span, "noqa").with_fix(fix(Applicability::Safe)));
+    diagnostics.push(
+        Diagnostic::new(Rule::ThreadStartedTwice, span, "twice")
+            .with_fix(fix(Applicability::Unsafe)),
+    );
+    let mut out = Vec::new();
+    report::write_statistics(&diagnostics, OutputFormat::Full, false, &mut out).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "3\tSN103\t[-] thread-run-called\n\
+         1\tSN004\t[*] unused-noqa\n\
+         1\tSN108\t[ ] thread-started-twice\n"
+    );
+    let mut out = Vec::new();
+    report::write_statistics(&diagnostics, OutputFormat::Json, false, &mut out).unwrap();
+    let value: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(value["total"], 5);
+    assert_eq!(value["fixable"], 2);
+    assert_eq!(value["rules"][0]["fixable_count"], 1);
+    assert_eq!(value["rules"][0]["fixable"], false);
+    assert_eq!(value["rules"][1]["fixable"], true);
+
+    let mut summary = Vec::new();
+    report::write_summary(&diagnostics, false, &mut summary).unwrap();
+    assert_eq!(
+        String::from_utf8(summary).unwrap(),
+        "Found 5 findings (2 fixable with --fix, 1 more with --unsafe-fixes).\n"
     );
 }
 
@@ -417,7 +460,7 @@ fn statistics_align_counts_and_mark_fixes_only_when_any() {
     let mut diagnostics = vec![Diagnostic::new(Rule::ThreadRunCalled, span, "run"); 12];
     diagnostics.push(Diagnostic::new(Rule::ThreadStartedTwice, span, "twice"));
     let mut out = Vec::new();
-    report::write_statistics(&diagnostics, &mut out).unwrap();
+    report::write_statistics(&diagnostics, OutputFormat::Concise, false, &mut out).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "12\tSN103\tthread-run-called\n 1\tSN108\tthread-started-twice\n"
@@ -446,7 +489,7 @@ fn empty_result() {
         Rule::ALL.len()
     );
     let mut out = Vec::new();
-    report::write_statistics(&[], &mut out).unwrap();
+    report::write_statistics(&[], OutputFormat::Full, false, &mut out).unwrap();
     assert!(out.is_empty());
 }
 

@@ -253,7 +253,8 @@ fn invalid_utf8_on_stdin_is_an_sn002_finding() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        "in.py:1:1: SN002 cannot read `in.py`: not valid UTF-8 (first bad byte at offset 5)\n"
+        "in.py:1:1: SN002 cannot read `in.py`: not valid UTF-8 (first bad byte at offset 5)\n\
+         Found 1 finding.\n"
     );
 }
 

@@ -169,6 +169,8 @@ pub fn describe_threads(
     let mut phrases = Vec::new();
     let mut related = Vec::new();
     let mut explicit = false;
+    // The evidence of classes and modules meant to be shared, said once in one phrase.
+    let mut intents: Vec<String> = Vec::new();
     // Threads the program starts say more than inferred intent: name those when there are any.
     let any_explicit = ctx
         .roots
@@ -213,13 +215,13 @@ pub fn describe_threads(
                 }
             }
             RootKind::ClassIntent { evidence, .. } | RootKind::ModuleIntent { evidence, .. } => {
-                phrases.push(format!(
-                    "concurrent callers ({evidence}, so it is meant to be used from several threads)"
-                ));
+                if !intents.contains(evidence) {
+                    intents.push(evidence.clone());
+                }
                 if let Some((span, _)) = site {
                     related.push(Related {
                         span,
-                        message: "shared between threads: it uses a lock".to_string(),
+                        message: format!("{evidence}: it is meant to be shared between threads"),
                     });
                 }
             }
@@ -230,6 +232,16 @@ pub fn describe_threads(
                 ));
             }
         }
+    }
+    match intents.as_slice() {
+        [] => {}
+        [one] => phrases.push(format!(
+            "concurrent callers ({one}, so it is meant to be used from several threads)"
+        )),
+        [init @ .., last] => phrases.push(format!(
+            "concurrent callers ({} and {last}, so they are meant to be used from several threads)",
+            init.join(", ")
+        )),
     }
     phrases.dedup();
     // High confidence needs a thread the program starts that runs many times (or two of them).
