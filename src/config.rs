@@ -507,8 +507,8 @@ impl Settings {
             None => {
                 show(
                     "target-version",
-                    "(none: every syntax the parser knows)".to_string(),
-                    "default".to_string(),
+                    "none".to_string(),
+                    "default: every syntax the parser knows".to_string(),
                 );
                 None
             }

@@ -272,3 +272,24 @@ impl<'a> ModuleNamer<'a> {
         (parts.join("."), is_package)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_directory_is_a_warning_naming_it() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let error = ignore::Error::WithDepth {
+            depth: 1,
+            err: Box::new(ignore::Error::WithPath {
+                path: PathBuf::from("pkg/private"),
+                err: Box::new(ignore::Error::Io(denied)),
+            }),
+        };
+        assert_eq!(
+            walk_warning(&error),
+            "cannot read directory `pkg/private`: permission denied; the files in it are not checked"
+        );
+    }
+}

@@ -499,6 +499,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn related_locations_are_said_once_and_never_at_the_finding() {
+        let span = |start: u32| Span::new(FileId(0), TextRange::empty(TextSize::new(start)));
+        let mut diagnostic = Diagnostic::new(Rule::CheckThenActRace, span(0), "race")
+            .with_related(span(1), "a")
+            .with_related(span(0), "the finding itself")
+            .with_related(span(1), "a")
+            .with_related(span(1), "b")
+            .with_related(span(2), "a");
+        dedup_related(&mut diagnostic);
+        let kept: Vec<(u32, &str)> = diagnostic
+            .related
+            .iter()
+            .map(|r| (r.span.range.start().to_u32(), r.message.as_str()))
+            .collect();
+        assert_eq!(kept, vec![(1, "a"), (1, "b"), (2, "a")]);
+    }
+
+    #[test]
     fn nesting_depth_counts_expression_levels() {
         let parsed = python::parse_module("x = not not not y\n", None);
         // The assignment, three `not`s and the name.

@@ -640,3 +640,88 @@ fn a_panic_while_analyzing_a_file_is_an_sn003_finding_not_a_crash() {
     assert_eq!(String::from_utf8(output.stderr).unwrap(), "");
     assert!(stdout.ends_with("Found 2 findings.\n"), "{stdout}");
 }
+
+#[test]
+fn noqa_codes_that_are_not_snarl_codes_are_warned_about() {
+    let project = Project::new("noqa-warnings");
+    project
+        .write("a.py", "x = 1  # noqa: SN999, E501\ny = 2  # noqa: SN2\n")
+        .write("b.py", "# snarl: noqa: SN9\nz = 3  # noqa: F401, SN201\n");
+    let (code, findings, stderr) = project.check(&[]);
+    assert_eq!((code, findings), (0, vec![]));
+    assert_eq!(
+        stderr,
+        "snarl: warning: invalid rule code in `# noqa` at a.py:1: SN999 (no snarl rule has this code)\n\
+         snarl: warning: invalid rule code in `# noqa` at a.py:2: SN2 (a `# noqa` on a line needs whole codes, such as SN201)\n\
+         snarl: warning: invalid rule code in `# snarl: noqa` at b.py:1: SN9 (no snarl rule has this code or prefix)\n"
+    );
+}
+
+#[test]
+fn unused_noqa_is_opt_in_and_carries_a_fix() {
+    let project = Project::new("unused-noqa");
+    project.write(
+        "m.py",
+        "import threading\n\nt = threading.Thread(target=print)\nt.run()  # noqa: SN103, SN201\nx = 1  # noqa: SN201\ny = 2  # noqa\n",
+    );
+    let (code, findings, _) = project.check(&[]);
+    assert_eq!((code, findings), (0, vec![]));
+    for selection in [
+        &["--extend-select", "SN004"][..],
+        &["--select", "ALL"],
+        &["--select", "unused-noqa,SN1,SN2"],
+    ] {
+        let mut args = vec!["check", "--output-format", "json"];
+        args.extend_from_slice(selection);
+        let (code, stdout, stderr) = project.run(&args);
+        assert_eq!(code, 1, "{selection:?}: {stderr}");
+        let findings: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let findings = findings.as_array().unwrap();
+        assert_eq!(findings.len(), 2, "{selection:?}: {stdout}");
+        assert_eq!(findings[0]["code"], "SN004");
+        assert_eq!(findings[0]["location"]["row"], 4);
+        assert_eq!(
+            findings[0]["message"],
+            "unused `noqa` directive (unused: `SN201`)"
+        );
+        assert_eq!(
+            findings[0]["fix"],
+            serde_json::json!({
+                "applicability": "safe",
+                "message": "Remove the unused codes",
+                "edits": [{
+                    "content": "SN103",
+                    "location": { "row": 4, "column": 18 },
+                    "end_location": { "row": 4, "column": 30 },
+                }],
+            })
+        );
+        assert_eq!(findings[1]["location"]["row"], 5);
+        assert_eq!(findings[1]["fix"]["edits"][0]["content"], "");
+        assert_eq!(findings[1]["fix"]["edits"][0]["location"]["column"], 6);
+    }
+    // Codes of rules that are not enabled suppress nothing either (ruff's "non-enabled").
+    let (_, stdout, _) = project.run(&["check", "--output-format", "concise", "--select", "SN004"]);
+    assert!(
+        stdout.contains(
+            "m.py:4:10: SN004 [*] unused `noqa` directive (non-enabled: `SN103`, `SN201`)\n"
+        ),
+        "{stdout}"
+    );
+    // Marked fixable in the human formats and counted in the summary.
+    let (_, stdout, _) = project.run(&[
+        "check",
+        "--output-format",
+        "concise",
+        "--extend-select",
+        "SN004",
+    ]);
+    assert!(
+        stdout.contains("m.py:5:8: SN004 [*] unused `noqa` directive (unused: `SN201`)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("Found 2 findings (2 fixable with --fix).\n"),
+        "{stdout}"
+    );
+}

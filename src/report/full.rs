@@ -136,7 +136,14 @@ fn render(diagnostic: &Diagnostic, files: &SourceFiles, style: &Style) -> String
         String::new(),
         true,
     )];
-    for related in diagnostic.related.iter().take(MAX_RELATED) {
+    // Each place and label once, however often the engine reached it.
+    let mut unique: Vec<&crate::diagnostic::Related> = Vec::new();
+    for related in &diagnostic.related {
+        if related.span != diagnostic.span && !unique.contains(&related) {
+            unique.push(related);
+        }
+    }
+    for related in unique.iter().take(MAX_RELATED) {
         annotations.push(annotation(
             files.get(related.span.file),
             related.span.range,
@@ -179,7 +186,7 @@ fn render(diagnostic: &Diagnostic, files: &SourceFiles, style: &Style) -> String
     if let Some(help) = &diagnostic.help {
         let _ = writeln!(out, "{} {}", style.help("help:"), escape_control(help));
     }
-    let hidden = diagnostic.related.len().saturating_sub(MAX_RELATED);
+    let hidden = unique.len().saturating_sub(MAX_RELATED);
     if hidden > 0 {
         let _ = writeln!(
             out,
