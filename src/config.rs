@@ -1,6 +1,8 @@
 //! Configuration: `[tool.snarl]` in `pyproject.toml`, or the top level of `snarl.toml` /
-//! `.snarl.toml`, found by walking up from the working directory (or named by `--config`), merged
-//! with the command line into the [`Settings`] a run uses.
+//! `.snarl.toml`, with the files their `extend` names, merged with the command line into
+//! [`Settings`]. Which settings a file uses is the [`Resolver`]'s decision, as ruff makes it: the
+//! closest configuration above the file, else the one above the working directory (or the
+//! defaults); `--config` names one for every file.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;

@@ -161,11 +161,15 @@ fn parse(args: DebugArgs) -> Result<ExitCode, String> {
             Input::Stdin { text, .. } => (text.len(), 0),
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let plural = crate::report::plural;
     println!(
-        "parsed {} files, {} bytes, {} syntax errors in {:.3}s",
+        "parsed {} {}, {} {}, {} syntax {} in {:.3}s",
         inputs.len(),
+        plural(inputs.len(), "file"),
         bytes,
+        plural(bytes, "byte"),
         errors,
+        plural(errors, "error"),
         start.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
