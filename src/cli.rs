@@ -300,9 +300,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         return write_stdout(|out| show_files(&inputs, out));
     }
     if args.show_settings {
+        // The first file that exists (a missing path has no settings worth showing).
         let first = inputs
             .iter()
             .map(|input| input.file().path.as_path())
+            .filter(|path| path.as_os_str() == "-" || std::fs::symlink_metadata(path).is_ok())
             .min()
             .ok_or("no files found under the given paths")?;
         return write_stdout(|out| show_settings(first, &resolver, out));

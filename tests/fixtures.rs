@@ -207,7 +207,7 @@ fn fixture_runs() -> Vec<PathBuf> {
 }
 
 #[test]
-fn no_finding_prints_more_than_30_lines_in_full() {
+fn no_finding_prints_more_than_30_lines_in_full_nor_repeats_itself() {
     let settings = settings();
     let mut longest = (0, String::new());
     let mut failures = Vec::new();
@@ -215,6 +215,15 @@ fn no_finding_prints_more_than_30_lines_in_full() {
         let files = discover::discover(std::slice::from_ref(&run), &settings).expect("exists");
         let result = pipeline::check(files.into_iter().map(Input::File).collect(), &settings);
         for diagnostic in &result.diagnostics {
+            // Message polish: each phrase and each related place once.
+            if diagnostic.message.matches("concurrent callers").count() > 1 {
+                failures.push(format!("a phrase repeats: {}", diagnostic.message));
+            }
+            for (i, related) in diagnostic.related.iter().enumerate() {
+                if diagnostic.related[..i].contains(related) || related.span == diagnostic.span {
+                    failures.push(format!("related `{}` repeats", related.message));
+                }
+            }
             let mut out = Vec::new();
             snarl::report::write(
                 snarl::report::OutputFormat::Full,

@@ -148,10 +148,9 @@ fn every_doc_header_states_family_severity_fix_and_confidence() {
             FixAvailability::Sometimes => "sometimes available",
             FixAvailability::None => "not available",
         };
-        assert_eq!(
-            fields["Fix"], fix,
-            "{code}: the doc and the registry disagree"
-        );
+        // `always available (unsafe)`: the parenthesis says how safe the fix is.
+        let stated = fields["Fix"].split(" (").next().unwrap();
+        assert_eq!(stated, fix, "{code}: the doc and the registry disagree");
         let confidence = fields["Confidence"];
         assert!(
             ["high", "medium", "high or medium", "low"].contains(&confidence),
@@ -166,8 +165,9 @@ fn every_doc_header_states_family_severity_fix_and_confidence() {
     }
 }
 
-/// Every finding the fixtures make (each file alone, each project together), as (rule, confidence).
-fn fixture_confidences() -> std::collections::BTreeSet<(Rule, Confidence)> {
+/// Every finding the fixtures make (each file alone, each project together), as (rule,
+/// confidence, whether it has a fix and whether that fix is safe).
+fn fixture_findings() -> std::collections::BTreeSet<(Rule, Confidence, Option<bool>)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut runs: Vec<Vec<PathBuf>> = Vec::new();
     for entry in std::fs::read_dir(&root).unwrap() {
@@ -184,7 +184,13 @@ fn fixture_confidences() -> std::collections::BTreeSet<(Rule, Confidence)> {
     for paths in runs {
         let files = snarl::discover::discover(&paths, &settings).unwrap();
         let result = pipeline::check(files.into_iter().map(Input::File).collect(), &settings);
-        out.extend(result.diagnostics.iter().map(|d| (d.rule, d.confidence)));
+        out.extend(result.diagnostics.iter().map(|d| {
+            let safe = d
+                .fix
+                .as_ref()
+                .map(|fix| fix.applicability == snarl::diagnostic::Applicability::Safe);
+            (d.rule, d.confidence, safe)
+        }));
     }
     out
 }
@@ -192,7 +198,7 @@ fn fixture_confidences() -> std::collections::BTreeSet<(Rule, Confidence)> {
 #[test]
 fn every_confidence_a_rule_reports_is_in_its_doc() {
     let mut failures = Vec::new();
-    for (rule, confidence) in fixture_confidences() {
+    for (rule, confidence, _) in fixture_findings() {
         let stated = header(rule.doc())["Confidence"];
         if !stated.split(" or ").any(|c| c == confidence.as_str()) {
             failures.push(format!(
@@ -200,6 +206,28 @@ fn every_confidence_a_rule_reports_is_in_its_doc() {
                 rule.code(),
                 confidence.as_str()
             ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_fix_a_rule_makes_is_in_its_doc_and_the_registry() {
+    let mut failures = Vec::new();
+    for (rule, _, fix) in fixture_findings() {
+        let stated = header(rule.doc())["Fix"];
+        match (fix, rule.fix_availability()) {
+            (Some(_), FixAvailability::None) => {
+                failures.push(format!("{}: has fixes, registered as none", rule.code()))
+            }
+            (None, FixAvailability::Always) => {
+                failures.push(format!("{}: a finding without a fix", rule.code()))
+            }
+            (Some(false), _) if !stated.contains("unsafe") => failures.push(format!(
+                "{}: makes unsafe fixes, its doc says `{stated}`",
+                rule.code()
+            )),
+            _ => {}
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -260,5 +288,29 @@ fn snarl_rule_json_has_ruff_fields_and_the_doc() {
             .output()
             .unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn the_readme_rule_table_lists_every_rule_with_its_fix() {
+    let readme = include_str!("../README.md");
+    for &rule in Rule::ALL {
+        let row = readme
+            .lines()
+            .find(|line| line.starts_with(&format!("| {} | {} |", rule.code(), rule.name())))
+            .unwrap_or_else(|| panic!("README lists no {}", rule.code()));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        // `| code | name | what it finds | fix |`: the cell before the closing bar.
+        let fix = cells[cells.len() - 2];
+        let expected = match rule.fix_availability() {
+            FixAvailability::Always => "always",
+            FixAvailability::Sometimes => "sometimes",
+            FixAvailability::None => "",
+        };
+        assert!(
+            fix.split(',').next() == Some(expected),
+            "{}: README says `{fix}`",
+            rule.code()
+        );
     }
 }

@@ -160,7 +160,10 @@ impl Rule {
     /// `tests/rule_docs.rs`).
     pub fn fix_availability(self) -> FixAvailability {
         match self {
-            Rule::UnusedNoqa => FixAvailability::Always,
+            Rule::ThreadRunCalled | Rule::UnusedNoqa => FixAvailability::Always,
+            Rule::ThreadTargetCalled | Rule::ThreadArgsNotTuple | Rule::ThreadPositionalGroup => {
+                FixAvailability::Sometimes
+            }
             _ => FixAvailability::None,
         }
     }

@@ -215,7 +215,9 @@ pub fn describe_threads(
                 }
             }
             RootKind::ClassIntent { evidence, .. } | RootKind::ModuleIntent { evidence, .. } => {
-                if !intents.contains(evidence) {
+                // One piece of evidence per class or module (its name leads the evidence).
+                let subject = |e: &str| e.split(' ').next().unwrap_or_default().to_string();
+                if !intents.iter().any(|i| subject(i) == subject(evidence)) {
                     intents.push(evidence.clone());
                 }
                 if let Some((span, _)) = site {
