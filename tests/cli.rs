@@ -725,3 +725,26 @@ fn unused_noqa_is_opt_in_and_carries_a_fix() {
         "{stdout}"
     );
 }
+
+#[test]
+fn gitlab_paths_are_relative_to_the_ci_project_dir() {
+    let project = Project::new("gitlab");
+    project.write("sub/pkg/broken.py", BROKEN);
+    let path_of = |output: std::process::Output| {
+        let issues: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        issues[0]["location"]["path"].as_str().unwrap().to_string()
+    };
+    let args = ["check", "--output-format", "gitlab"];
+    let from_sub = project
+        .snarl_in("sub", &args)
+        .env_remove("CI_PROJECT_DIR")
+        .output()
+        .unwrap();
+    assert_eq!(path_of(from_sub), "pkg/broken.py");
+    let in_ci = project
+        .snarl_in("sub", &args)
+        .env("CI_PROJECT_DIR", &project.root)
+        .output()
+        .unwrap();
+    assert_eq!(path_of(in_ci), "sub/pkg/broken.py");
+}
