@@ -1,16 +1,19 @@
-//! The command line: `snarl check`, `snarl rule`, `snarl rules`, `snarl debug`.
+//! The command line: `snarl check`, `snarl rule`, `snarl rules`, `snarl debug`; what goes to
+//! standard output (the report, the closing summary of human formats) and to standard error
+//! (warnings, errors), and the exit code.
 
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{Overrides, Settings};
+use crate::config::{normalize, Overrides, Resolver};
 use crate::discover::{self, DiscoveredFile, ModuleNamer};
 use crate::pipeline::{self, Input};
 use crate::report::{self, OutputFormat, ReportOptions};
 use crate::rules::Rule;
+use crate::source::absolute;
 
 /// snarl: finds threading and multiprocessing misuse in Python code.
 #[derive(Debug, Parser)]
@@ -24,11 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Check files and directories (default: the current directory).
     Check(CheckArgs),
-    /// Print a rule's documentation.
-    Rule {
-        /// A rule code (`SN101`) or name (`thread-target-called`).
-        rule: String,
-    },
+    /// Print a rule's documentation, or every rule's with `--all`.
+    Rule(RuleArgs),
     /// List every rule.
     Rules {
         #[arg(long, value_enum, default_value = "text")]
@@ -37,6 +37,19 @@ pub enum Command {
     /// Inspect the engine: what snarl sees in a project.
     #[command(subcommand)]
     Debug(DebugCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// A rule code (`SN101`) or name (`thread-target-called`).
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub rule: Option<String>,
+    /// Print the documentation of every rule.
+    #[arg(long)]
+    pub all: bool,
+    /// `text` (the Markdown documentation) or `json` (code, name, family, summary, fix, doc).
+    #[arg(long, value_enum, default_value = "text")]
+    pub output_format: ListFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -74,9 +87,17 @@ pub struct CheckArgs {
     /// Exit 0 even when there are findings.
     #[arg(long)]
     pub exit_zero: bool,
-    /// Print how many findings each rule made instead of the findings.
+    /// Print how many findings each rule made instead of the findings (`full`, `concise` and
+    /// `json` formats).
     #[arg(long)]
     pub statistics: bool,
+    /// Print the settings the first file found under the paths is checked with, and where they
+    /// come from, instead of checking.
+    #[arg(long, conflicts_with = "show_files")]
+    pub show_settings: bool,
+    /// List the files that would be checked, instead of checking them.
+    #[arg(long)]
+    pub show_files: bool,
     /// Print findings only: no summary line.
     #[arg(long, short)]
     pub quiet: bool,
@@ -118,7 +139,7 @@ pub struct DebugArgs {
     pub threads: Option<usize>,
 }
 
-/// Exit code 2: usage errors, bad configuration, missing paths, internal errors.
+/// Exit code 2: usage errors, bad configuration, internal errors.
 const EXIT_ERROR: u8 = 2;
 
 /// Parses the command line and runs it.
@@ -143,10 +164,18 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Check(args) => check(args),
-        Command::Rule { rule } => {
-            let rule = Rule::from_code_or_name(&rule)
-                .ok_or_else(|| format!("unknown rule `{rule}`; `snarl rules` lists every rule"))?;
-            ignore_broken_pipe(io::stdout().lock().write_all(rule.doc().as_bytes()))?;
+        Command::Rule(args) => {
+            let rules: Vec<Rule> = match &args.rule {
+                Some(rule) => vec![Rule::from_code_or_name(rule).ok_or_else(|| {
+                    format!("unknown rule `{rule}`; `snarl rules` lists every rule")
+                })?],
+                None => Rule::ALL.to_vec(),
+            };
+            ignore_broken_pipe(explain_rules(
+                &rules,
+                args.rule.is_none(),
+                args.output_format,
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Rules { output_format } => {
@@ -169,18 +198,26 @@ pub fn configure_threads(threads: Option<usize>) -> Result<(), String> {
     builder.build_global().map_err(|e| e.to_string())
 }
 
+/// What a run checks: the settings of each file and the inputs, plus what discovery wants the
+/// user to hear about.
+pub struct Inputs {
+    pub resolver: Resolver,
+    pub inputs: Vec<Input>,
+    pub warnings: Vec<String>,
+}
+
 /// Resolves settings and turns the command-line paths into pipeline inputs.
 pub fn inputs(
     paths: &[PathBuf],
     config: Option<PathBuf>,
     overrides: Overrides,
     stdin_filename: Option<&PathBuf>,
-) -> Result<(Settings, Vec<Input>), String> {
+) -> Result<Inputs, String> {
     let overrides = Overrides {
         config,
         ..overrides
     };
-    let settings = Settings::resolve(&overrides).map_err(|e| e.to_string())?;
+    let mut resolver = Resolver::new(&overrides).map_err(|e| e.to_string())?;
     // Like ruff: `--stdin-filename` without paths reads standard input too.
     let paths: Vec<PathBuf> = match (paths.is_empty(), stdin_filename) {
         (false, _) => paths.to_vec(),
@@ -188,6 +225,7 @@ pub fn inputs(
         (true, None) => vec![PathBuf::from(".")],
     };
     let mut inputs = Vec::new();
+    let mut warnings = Vec::new();
     let file_paths: Vec<PathBuf> = paths
         .iter()
         .filter(|p| p.as_os_str() != "-")
@@ -205,7 +243,10 @@ pub fn inputs(
         let path = stdin_filename
             .cloned()
             .unwrap_or_else(|| PathBuf::from("-"));
-        let (module, is_package) = ModuleNamer::new(&settings).module_name(&path);
+        if stdin_filename.is_some() {
+            resolver.add_ancestors(&path).map_err(|e| e.to_string())?;
+        }
+        let (module, is_package) = ModuleNamer::new(&resolver).module_name(&path);
         inputs.push(Input::Stdin {
             file: DiscoveredFile {
                 path,
@@ -217,11 +258,17 @@ pub fn inputs(
         });
     }
     if !file_paths.is_empty() {
-        let files = discover::discover(&file_paths, &settings)
-            .map_err(|missing| format!("{}: no such file or directory", missing.0.display()))?;
-        inputs.extend(files.into_iter().map(Input::File));
+        let (found, discovery) =
+            discover::discover_with(&file_paths, resolver).map_err(|e| e.to_string())?;
+        resolver = found;
+        warnings.extend(discovery.warnings);
+        inputs.extend(discovery.files.into_iter().map(Input::File));
     }
-    Ok((settings, inputs))
+    Ok(Inputs {
+        resolver,
+        inputs,
+        warnings,
+    })
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
@@ -232,59 +279,149 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         extend_select: args.extend_select.clone(),
         ignore: args.ignore.clone(),
     };
-    let (settings, inputs) = inputs(
+    let Inputs {
+        resolver,
+        inputs,
+        warnings,
+    } = inputs(
         &args.paths,
         args.config.clone(),
         overrides,
         args.stdin_filename.as_ref(),
     )?;
-    let result = pipeline::check(inputs, &settings);
+    for warning in &warnings {
+        eprintln!("snarl: warning: {warning}");
+    }
+    if inputs.is_empty() {
+        // As ruff: nothing to check is worth saying, not an error.
+        eprintln!("snarl: warning: No Python files found under the given path(s)");
+    }
+    if args.show_files {
+        return write_stdout(|out| show_files(&inputs, out));
+    }
+    if args.show_settings {
+        // The first file that exists (a missing path has no settings worth showing).
+        let first = inputs
+            .iter()
+            .map(|input| input.file().path.as_path())
+            .filter(|path| path.as_os_str() == "-" || std::fs::symlink_metadata(path).is_ok())
+            .min()
+            .ok_or("no files found under the given paths")?;
+        return write_stdout(|out| show_settings(first, &resolver, out));
+    }
+    if args.statistics
+        && !matches!(
+            args.output_format,
+            OutputFormat::Full | OutputFormat::Concise | OutputFormat::Json
+        )
+    {
+        return Err(format!(
+            "--statistics prints the `full`, `concise` and `json` formats, not `{}`",
+            args.output_format
+                .to_possible_value()
+                .map_or(String::new(), |v| v.get_name().to_string())
+        ));
+    }
+    let result = pipeline::check(inputs, &resolver);
+    for warning in &result.warnings {
+        eprintln!("snarl: warning: {warning}");
+    }
 
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
     let color = use_color(
         args.color,
         std::env::var_os("NO_COLOR").as_deref(),
         io::stdout().is_terminal(),
     );
-    let written = if args.statistics {
-        report::write_statistics(&result.diagnostics, &mut out)
-    } else {
-        report::write(
-            args.output_format,
-            &result.diagnostics,
-            &result.files,
-            ReportOptions { color },
-            &mut out,
-        )
-    };
-    match written.and_then(|()| out.flush()) {
-        Ok(()) => {}
-        // A closed pipe (`snarl check | head`) is not an error of ours.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
-        Err(e) => return Err(format!("cannot write the report: {e}")),
-    }
     let human = matches!(
         args.output_format,
         OutputFormat::Full | OutputFormat::Concise
     );
-    if human && !args.quiet && !args.statistics {
-        let n = result.diagnostics.len();
-        if n == 0 {
-            eprintln!("All checks passed ({} files).", result.files.len());
+    let written = write_stdout(|out| {
+        if args.statistics {
+            report::write_statistics(&result.diagnostics, args.output_format, color, out)?;
         } else {
-            eprintln!(
-                "Found {n} finding{} in {} files.",
-                if n == 1 { "" } else { "s" },
-                result.files.len()
-            );
+            report::write(
+                args.output_format,
+                &result.diagnostics,
+                &result.files,
+                ReportOptions { color },
+                out,
+            )?;
         }
-    }
+        // As ruff: the closing line goes with the human formats, on standard output.
+        if human && !args.quiet {
+            report::write_summary(&result.diagnostics, color, out)?;
+        }
+        Ok(())
+    });
+    written?;
     if result.diagnostics.is_empty() || args.exit_zero {
         Ok(ExitCode::SUCCESS)
     } else {
         Ok(ExitCode::from(1))
     }
+}
+
+/// Writes to standard output through a buffer; a closed pipe (`snarl check | head`) ends the
+/// writing quietly.
+fn write_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<ExitCode, String> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(format!("cannot write the report: {e}")),
+    }
+}
+
+/// `--show-files`: the absolute path of every file that would be checked, sorted (as ruff
+/// prints them); paths that do not exist are left out.
+fn show_files(inputs: &[Input], out: &mut dyn Write) -> io::Result<()> {
+    let mut paths: Vec<PathBuf> = inputs
+        .iter()
+        .filter_map(|input| match input {
+            Input::File(file) if std::fs::symlink_metadata(&file.path).is_err() => None,
+            Input::File(file) => Some(normalize(&absolute(&file.path))),
+            Input::Stdin { file, .. } => Some(file.path.clone()),
+        })
+        .collect();
+    paths.sort();
+    for path in paths {
+        writeln!(out, "{}", path.display())?;
+    }
+    Ok(())
+}
+
+/// `--show-settings`: the settings `path` is checked with, each with where it comes from.
+fn show_settings(path: &Path, resolver: &Resolver, out: &mut dyn Write) -> io::Result<()> {
+    let settings = resolver.settings_for(path);
+    writeln!(
+        out,
+        "Resolved settings for: \"{}\"",
+        normalize(&absolute(path)).display()
+    )?;
+    match &settings.config_path {
+        Some(config) => writeln!(out, "Settings path: \"{}\"", config.display())?,
+        None => writeln!(out, "Settings path: none (defaults)")?,
+    }
+    for extended in &settings.extends {
+        writeln!(out, "Extends: \"{}\"", extended.display())?;
+    }
+    writeln!(out)?;
+    for shown in &settings.shown {
+        writeln!(out, "{} = {}  # {}", shown.key, shown.value, shown.origin)?;
+    }
+    let rules: Vec<&str> = settings.rules_for(path).iter().map(Rule::code).collect();
+    writeln!(
+        out,
+        "# this file, after per-file-ignores:\nrules-for-file = [{}]",
+        rules
+            .iter()
+            .map(|code| format!("{code:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    Ok(())
 }
 
 /// A closed pipe (`snarl rules | head`) is not an error of ours: the reader has what it wanted.
@@ -332,10 +469,52 @@ fn list_rules(format: ListFormat) -> io::Result<()> {
                         "family": rule.family().as_str(),
                         "severity": rule.severity().as_str(),
                         "summary": rule.summary(),
+                        "fix_availability": rule.fix_availability(),
+                        "opt_in": rule.is_opt_in(),
                     })
                 })
                 .collect();
             serde_json::to_writer_pretty(&mut out, &rules)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()
+}
+
+/// `snarl rule`: each rule's Markdown documentation, or as JSON (ruff's field names, with
+/// snarl's `family` for ruff's `linter`): one object for one rule, an array for `--all`.
+fn explain_rules(rules: &[Rule], all: bool, format: ListFormat) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match format {
+        ListFormat::Text => {
+            for (i, rule) in rules.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                out.write_all(rule.doc().as_bytes())?;
+            }
+        }
+        ListFormat::Json => {
+            let explain = |rule: &Rule| {
+                serde_json::json!({
+                    "code": rule.code(),
+                    "name": rule.name(),
+                    "family": rule.family().as_str(),
+                    "severity": rule.severity().as_str(),
+                    "summary": rule.summary(),
+                    "fix": rule.fix_availability().to_string(),
+                    "fix_availability": rule.fix_availability(),
+                    "opt_in": rule.is_opt_in(),
+                    "explanation": rule.doc(),
+                })
+            };
+            let value = if all {
+                serde_json::Value::Array(rules.iter().map(explain).collect())
+            } else {
+                explain(&rules[0])
+            };
+            serde_json::to_writer_pretty(&mut out, &value)?;
             writeln!(out)?;
         }
     }

@@ -1,8 +1,10 @@
 //! Configuration: `[tool.snarl]` in `pyproject.toml`, or the top level of `snarl.toml` /
-//! `.snarl.toml`, found by walking up from the working directory (or named by `--config`), merged
-//! with the command line into the [`Settings`] a run uses.
+//! `.snarl.toml`, with the files their `extend` names, merged with the command line into
+//! [`Settings`]. Which settings a file uses is the [`Resolver`]'s decision, as ruff makes it: the
+//! closest configuration above the file, else the one above the working directory (or the
+//! defaults); `--config` names one for every file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -45,6 +47,8 @@ pub struct Options {
     pub src: Option<Vec<String>>,
     /// Functions and methods the user knows run on many threads: `pkg.views.*`, `pkg.mod:Class.method`.
     pub concurrent: Option<Vec<String>>,
+    /// Another configuration file whose options this one inherits (relative to this file).
+    pub extend: Option<String>,
     /// Where each key was written (`path:line`, with the table for `pyproject.toml`), so that
     /// errors found later, when the values are interpreted, still point at the line.
     pub origins: BTreeMap<&'static str, String>,
@@ -61,6 +65,7 @@ pub const KEYS: &[&str] = &[
     "target-version",
     "src",
     "concurrent",
+    "extend",
 ];
 
 /// What each key expects, for error messages.
@@ -78,6 +83,7 @@ fn expected(key: &str) -> &'static str {
         "concurrent" => {
             "a list of function patterns, such as [\"pkg.views.*\", \"pkg.worker:Worker.handle\"]"
         }
+        "extend" => "a path to another configuration file, such as \"../snarl.toml\"",
         _ => "nothing: the key is unknown",
     }
 }
@@ -159,6 +165,10 @@ impl Options {
                     toml::Value::String(version) => options.target_version = Some(version),
                     other => return Err(bad(describe(&other))),
                 },
+                "extend" => match value {
+                    toml::Value::String(path) => options.extend = Some(path),
+                    other => return Err(bad(describe(&other))),
+                },
                 "per-file-ignores" => {
                     let toml::Value::Table(table) = &value else {
                         return Err(bad(describe(&value)));
@@ -221,7 +231,25 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
     "__pycache__",
 ];
 
-/// The settings of a run.
+/// One configuration file of an `extend` chain: its options, the file, and the directory its
+/// relative paths (`exclude`, `per-file-ignores`, `src`, `extend`) are written against.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub options: Options,
+    pub dir: PathBuf,
+    pub path: Option<PathBuf>,
+}
+
+/// A setting as `--show-settings` prints it: its key, its value written as TOML, and where it
+/// came from (`path:line`, `default`, `command line`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownSetting {
+    pub key: &'static str,
+    pub value: String,
+    pub origin: String,
+}
+
+/// The settings of the files under one configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub rules: RuleSet,
@@ -234,14 +262,20 @@ pub struct Settings {
     /// The directory of the configuration file, or the working directory: globs are relative to it.
     pub root: PathBuf,
     pub config_path: Option<PathBuf>,
+    /// The files `config_path` extends, nearest first.
+    pub extends: Vec<PathBuf>,
+    /// Every setting with its value and origin, for `--show-settings`.
+    pub shown: Vec<ShownSetting>,
 }
 
 impl Settings {
-    /// Finds and reads the configuration and applies the command line over it.
+    /// The settings of files under no configuration of their own: the configuration found by
+    /// walking up from the working directory (or named by `--config`), with the command line
+    /// applied over it.
     pub fn resolve(overrides: &Overrides) -> Result<Self, ConfigError> {
         let cwd = std::env::current_dir()
             .map_err(|e| ConfigError(format!("cannot read the working directory: {e}")))?;
-        let (options, config_path) = match &overrides.config {
+        let (layers, config_path) = match &overrides.config {
             Some(path) => {
                 if !path.is_file() {
                     return Err(ConfigError(format!(
@@ -249,12 +283,12 @@ impl Settings {
                         path.display()
                     )));
                 }
-                let options = load_file(path)?.unwrap_or_default();
-                (options, Some(crate::source::absolute(path)))
+                let path = normalize(&crate::source::absolute(path));
+                (load_chain(&path)?, Some(path))
             }
             None => match find_config(&cwd)? {
-                Some((options, path)) => (options, Some(path)),
-                None => (Options::default(), None),
+                Some((layers, path)) => (layers, Some(path)),
+                None => (Vec::new(), None),
             },
         };
         let root = config_path
@@ -262,7 +296,7 @@ impl Settings {
             .and_then(Path::parent)
             .map(Path::to_path_buf)
             .unwrap_or(cwd);
-        Self::from_options(options, overrides, root, config_path)
+        Self::from_chain(&layers, overrides, root, config_path)
     }
 
     /// Settings from already-read `options`, with `root` the directory globs are relative to.
@@ -272,15 +306,50 @@ impl Settings {
         root: PathBuf,
         config_path: Option<PathBuf>,
     ) -> Result<Self, ConfigError> {
-        let origin = config_path
-            .as_deref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "command line".to_string());
-        let in_file = |key: &str, e: String| {
-            let origin = options.origins.get(key).unwrap_or(&origin);
-            ConfigError(format!("{origin}: `{key}`: {e}"))
+        let layer = Layer {
+            options,
+            dir: root.clone(),
+            path: config_path.clone(),
+        };
+        Self::from_chain(&[layer], overrides, root, config_path)
+    }
+
+    /// Settings from a chain of configuration files, the most derived first (as `extend` links
+    /// them), with the command line over them all.
+    ///
+    /// As ruff combines an `extend` chain: a key takes the value of the nearest file that sets
+    /// it, with paths relative to that file; `extend-exclude` collects every file's entries; rule
+    /// selection applies each file's `select`, `extend-select` and `ignore` in turn, from the
+    /// base to the most derived, then the command line's.
+    pub fn from_chain(
+        layers: &[Layer],
+        overrides: &Overrides,
+        root: PathBuf,
+        config_path: Option<PathBuf>,
+    ) -> Result<Self, ConfigError> {
+        let file_origin = |layer: &Layer, key: &str| -> String {
+            layer.options.origins.get(key).cloned().unwrap_or_else(|| {
+                layer
+                    .path
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "default".to_string())
+            })
+        };
+        let in_file = |layer: &Layer, key: &str, e: String| {
+            ConfigError(format!("{}: `{key}`: {e}", file_origin(layer, key)))
         };
         let on_cli = |flag: &str, e: String| ConfigError(format!("{flag}: {e}"));
+        // The nearest layer that sets a key.
+        let nearest = |key: &str| {
+            layers
+                .iter()
+                .find(|layer| layer.options.origins.contains_key(key))
+        };
+        let mut shown = Vec::new();
+        let mut show = |key: &'static str, value: String, origin: String| {
+            shown.push(ShownSetting { key, value, origin });
+        };
 
         let selectors = |items: &[String], err: &dyn Fn(String) -> ConfigError| {
             items
@@ -288,20 +357,32 @@ impl Settings {
                 .map(|s| s.parse::<RuleSelector>().map_err(err))
                 .collect::<Result<Vec<_>, _>>()
         };
-        // Two layers, the file's then the command line's, each applied like ruff applies one:
+        // One layer per file, then the command line's, each applied like ruff applies one:
         // a `select` starts the set afresh, `extend-select` adds, `ignore` removes what no more
         // specific selector of the same layer enables. So `--select SN001` overrides a
         // configured `ignore = ["SN0"]`, and `--extend-select` re-enables what the file ignored.
-        let file_select = match &options.select {
-            Some(items) => selectors(items, &|e| in_file("select", e))?,
-            None => vec![RuleSelector::All],
-        };
-        let file_extend = selectors(options.extend_select.as_deref().unwrap_or_default(), &|e| {
-            in_file("extend-select", e)
-        })?;
-        let file_ignore = selectors(options.ignore.as_deref().unwrap_or_default(), &|e| {
-            in_file("ignore", e)
-        })?;
+        let mut rules = RuleSet::defaults();
+        let mut rule_origins = Vec::new();
+        for layer in layers.iter().rev() {
+            let options = &layer.options;
+            let select = options
+                .select
+                .as_deref()
+                .map(|items| selectors(items, &|e| in_file(layer, "select", e)))
+                .transpose()?;
+            let extend = selectors(options.extend_select.as_deref().unwrap_or_default(), &|e| {
+                in_file(layer, "extend-select", e)
+            })?;
+            let ignore = selectors(options.ignore.as_deref().unwrap_or_default(), &|e| {
+                in_file(layer, "ignore", e)
+            })?;
+            apply_selection(&mut rules, select.as_deref(), &extend, &ignore);
+            for key in ["select", "extend-select", "ignore"] {
+                if options.origins.contains_key(key) {
+                    rule_origins.push(format!("{} ({key})", file_origin(layer, key)));
+                }
+            }
+        }
         let cli_select = overrides
             .select
             .as_deref()
@@ -309,65 +390,176 @@ impl Settings {
             .transpose()?;
         let cli_extend = selectors(&overrides.extend_select, &|e| on_cli("--extend-select", e))?;
         let cli_ignore = selectors(&overrides.ignore, &|e| on_cli("--ignore", e))?;
-        let mut rules = RuleSet::empty();
-        apply_selection(&mut rules, Some(&file_select), &file_extend, &file_ignore);
         apply_selection(&mut rules, cli_select.as_deref(), &cli_extend, &cli_ignore);
+        if cli_select.is_some() || !cli_extend.is_empty() || !cli_ignore.is_empty() {
+            rule_origins.push("command line".to_string());
+        }
+        show(
+            "rules",
+            toml_list(rules.iter().map(Rule::code)),
+            if rule_origins.is_empty() {
+                "default: every rule but the opt-in SN004".to_string()
+            } else {
+                rule_origins.join(", ")
+            },
+        );
 
         let mut per_file_ignores = Vec::new();
-        for (pattern, codes) in options.per_file_ignores.iter().flatten() {
-            let (absolute, basename) =
-                compile_path_glob(&root, pattern).map_err(|e| in_file("per-file-ignores", e))?;
-            let set: RuleSet = selectors(codes, &|e| in_file("per-file-ignores", e))?
-                .iter()
-                .flat_map(|s| s.rules().collect::<Vec<Rule>>())
-                .collect();
-            per_file_ignores.push((absolute, basename, set));
+        match nearest("per-file-ignores") {
+            Some(layer) => {
+                let table = layer.options.per_file_ignores.iter().flatten();
+                for (pattern, codes) in table.clone() {
+                    let (absolute, basename) = compile_path_glob(&layer.dir, pattern)
+                        .map_err(|e| in_file(layer, "per-file-ignores", e))?;
+                    let set: RuleSet =
+                        selectors(codes, &|e| in_file(layer, "per-file-ignores", e))?
+                            .iter()
+                            .flat_map(|s| s.rules().collect::<Vec<Rule>>())
+                            .collect();
+                    per_file_ignores.push((absolute, basename, set));
+                }
+                let entries: Vec<String> = table
+                    .map(|(pattern, codes)| format!("{pattern:?} = {}", toml_list(codes)))
+                    .collect();
+                show(
+                    "per-file-ignores",
+                    format!("{{ {} }}", entries.join(", ")),
+                    file_origin(layer, "per-file-ignores"),
+                );
+            }
+            None => show("per-file-ignores", "{}".to_string(), "default".to_string()),
         }
 
-        let mut exclude = GlobSetBuilder::new();
-        let excludes: Vec<String> = match &options.exclude {
-            Some(items) => items.clone(),
-            None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
+        // Each pattern with the directory it is relative to.
+        let mut excludes: Vec<(String, PathBuf, &Layer)> = Vec::new();
+        let default_layer = Layer {
+            options: Options::default(),
+            dir: root.clone(),
+            path: None,
         };
-        for pattern in excludes
-            .iter()
-            .chain(options.extend_exclude.iter().flatten())
-        {
-            let key = if options
-                .exclude
-                .as_ref()
-                .is_some_and(|e| e.contains(pattern))
-            {
+        match nearest("exclude") {
+            Some(layer) => {
+                for pattern in layer.options.exclude.iter().flatten() {
+                    excludes.push((pattern.clone(), layer.dir.clone(), layer));
+                }
+                show(
+                    "exclude",
+                    toml_list(layer.options.exclude.iter().flatten()),
+                    file_origin(layer, "exclude"),
+                );
+            }
+            None => {
+                for pattern in DEFAULT_EXCLUDES {
+                    excludes.push((pattern.to_string(), root.clone(), &default_layer));
+                }
+                show(
+                    "exclude",
+                    toml_list(DEFAULT_EXCLUDES),
+                    "default".to_string(),
+                );
+            }
+        }
+        let exclude_count = excludes.len();
+        let mut extend_origins = Vec::new();
+        for layer in layers {
+            for pattern in layer.options.extend_exclude.iter().flatten() {
+                excludes.push((pattern.clone(), layer.dir.clone(), layer));
+            }
+            if layer.options.origins.contains_key("extend-exclude") {
+                extend_origins.push(file_origin(layer, "extend-exclude"));
+            }
+        }
+        show(
+            "extend-exclude",
+            toml_list(excludes[exclude_count..].iter().map(|(p, _, _)| p)),
+            if extend_origins.is_empty() {
+                "default".to_string()
+            } else {
+                extend_origins.join(", ")
+            },
+        );
+        let mut exclude = GlobSetBuilder::new();
+        for (index, (pattern, dir, layer)) in excludes.iter().enumerate() {
+            let key = if index < exclude_count {
                 "exclude"
             } else {
                 "extend-exclude"
             };
-            let (absolute, basename) = glob_pair(&root, pattern).map_err(|e| in_file(key, e))?;
+            let (absolute, basename) =
+                glob_pair(dir, pattern).map_err(|e| in_file(layer, key, e))?;
             exclude.add(absolute);
             exclude.add(basename);
         }
         let exclude = exclude
             .build()
-            .map_err(|e| in_file("exclude", e.to_string()))?;
+            .map_err(|e| ConfigError(format!("`exclude`: {e}")))?;
 
-        let target_version = options
-            .target_version
-            .as_deref()
-            .map(|v| parse_target_version(v).map_err(|e| in_file("target-version", e)))
-            .transpose()?;
+        let target_version = match nearest("target-version") {
+            Some(layer) => {
+                let text = layer.options.target_version.as_deref().unwrap_or_default();
+                let version =
+                    parse_target_version(text).map_err(|e| in_file(layer, "target-version", e))?;
+                show(
+                    "target-version",
+                    format!("{text:?}"),
+                    file_origin(layer, "target-version"),
+                );
+                Some(version)
+            }
+            None => {
+                show(
+                    "target-version",
+                    "none".to_string(),
+                    "default: every syntax the parser knows".to_string(),
+                );
+                None
+            }
+        };
 
-        let src = options
-            .src
-            .clone()
-            .unwrap_or_else(|| vec!["src".to_string(), ".".to_string()])
-            .iter()
-            .map(|dir| normalize(&root.join(dir)))
-            .collect();
+        let (src, src_origin): (Vec<PathBuf>, String) = match nearest("src") {
+            Some(layer) => (
+                layer
+                    .options
+                    .src
+                    .iter()
+                    .flatten()
+                    .map(|dir| normalize(&layer.dir.join(dir)))
+                    .collect(),
+                file_origin(layer, "src"),
+            ),
+            None => (
+                ["src", "."]
+                    .iter()
+                    .map(|dir| normalize(&root.join(dir)))
+                    .collect(),
+                "default".to_string(),
+            ),
+        };
+        show(
+            "src",
+            toml_list(src.iter().map(|p| p.display().to_string())),
+            src_origin,
+        );
 
-        let concurrent = options.concurrent.clone().unwrap_or_default();
-        for pattern in &concurrent {
-            validate_concurrent_pattern(pattern).map_err(|e| in_file("concurrent", e))?;
-        }
+        let concurrent = match nearest("concurrent") {
+            Some(layer) => {
+                let concurrent = layer.options.concurrent.clone().unwrap_or_default();
+                for pattern in &concurrent {
+                    validate_concurrent_pattern(pattern)
+                        .map_err(|e| in_file(layer, "concurrent", e))?;
+                }
+                show(
+                    "concurrent",
+                    toml_list(&concurrent),
+                    file_origin(layer, "concurrent"),
+                );
+                concurrent
+            }
+            None => {
+                show("concurrent", "[]".to_string(), "default".to_string());
+                Vec::new()
+            }
+        };
 
         Ok(Settings {
             rules,
@@ -378,6 +570,12 @@ impl Settings {
             concurrent,
             root,
             config_path,
+            extends: layers
+                .iter()
+                .skip(1)
+                .filter_map(|l| l.path.clone())
+                .collect(),
+            shown,
         })
     }
 
@@ -406,6 +604,155 @@ impl Settings {
             }
         }
         rules
+    }
+}
+
+/// Items as a TOML list of strings.
+fn toml_list<T: AsRef<str>>(items: impl IntoIterator<Item = T>) -> String {
+    let items: Vec<String> = items
+        .into_iter()
+        .map(|item| format!("{:?}", item.as_ref()))
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// Which settings each checked file uses, as ruff resolves them.
+///
+/// Without `--config` (hierarchical): a file uses the closest configuration in a directory above
+/// it (`.snarl.toml`, `snarl.toml`, or a `pyproject.toml` with `[tool.snarl]`), found among the
+/// ancestors of each path given on the command line and in every directory the walk enters; a
+/// file under none uses the base settings, those found from the working directory (or the
+/// defaults). With `--config`, every file uses the base settings.
+pub struct Resolver {
+    base: Settings,
+    overrides: Overrides,
+    hierarchical: bool,
+    /// The settings of each directory holding a configuration file.
+    scoped: HashMap<PathBuf, Settings>,
+    /// Directories already searched for a configuration file.
+    searched: HashSet<PathBuf>,
+    /// Every rule some file's settings enable, and every `concurrent` entry: what the project
+    /// phase runs with (findings are then filtered per file).
+    project: Settings,
+}
+
+impl Resolver {
+    /// The base settings from the command line (`--config`, or a search up from the working
+    /// directory); project configurations are added as discovery finds them.
+    pub fn new(overrides: &Overrides) -> Result<Self, ConfigError> {
+        let base = Settings::resolve(overrides)?;
+        Ok(Self {
+            project: base.clone(),
+            hierarchical: overrides.config.is_none(),
+            base,
+            overrides: overrides.clone(),
+            scoped: HashMap::new(),
+            searched: HashSet::new(),
+        })
+    }
+
+    /// One set of settings for every file (no search for project configurations).
+    pub fn fixed(settings: Settings) -> Self {
+        Self {
+            project: settings.clone(),
+            base: settings,
+            overrides: Overrides::default(),
+            hierarchical: false,
+            scoped: HashMap::new(),
+            searched: HashSet::new(),
+        }
+    }
+
+    /// Loads the configuration of `dir` itself, if it has one and was not searched before.
+    pub fn add_dir(&mut self, dir: &Path) -> Result<(), ConfigError> {
+        if !self.hierarchical {
+            return Ok(());
+        }
+        let dir = normalize(&crate::source::absolute(dir));
+        if !self.searched.insert(dir.clone()) {
+            return Ok(());
+        }
+        if let Some((layers, path)) = config_in(&dir)? {
+            let settings = if self.base.config_path.as_deref() == Some(path.as_path()) {
+                self.base.clone()
+            } else {
+                Settings::from_chain(&layers, &self.overrides, dir.clone(), Some(path))?
+            };
+            for rule in settings.rules.iter() {
+                self.project.rules.insert(rule);
+            }
+            for pattern in &settings.concurrent {
+                if !self.project.concurrent.contains(pattern) {
+                    self.project.concurrent.push(pattern.clone());
+                }
+            }
+            self.scoped.insert(dir, settings);
+        }
+        Ok(())
+    }
+
+    /// Loads the closest configuration above `path` (or in it, for a directory).
+    pub fn add_ancestors(&mut self, path: &Path) -> Result<(), ConfigError> {
+        if !self.hierarchical {
+            return Ok(());
+        }
+        let absolute = normalize(&crate::source::absolute(path));
+        for dir in absolute.ancestors() {
+            if self.searched.contains(dir) {
+                break;
+            }
+            self.add_dir(dir)?;
+            if self.scoped.contains_key(dir) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The settings `path` is checked with.
+    pub fn settings_for(&self, path: &Path) -> &Settings {
+        if self.scoped.is_empty() {
+            return &self.base;
+        }
+        let absolute = normalize(&crate::source::absolute(path));
+        absolute
+            .ancestors()
+            .find_map(|dir| self.scoped.get(dir))
+            .unwrap_or(&self.base)
+    }
+
+    /// The settings of files under no project configuration.
+    pub fn base(&self) -> &Settings {
+        &self.base
+    }
+}
+
+/// Settings per file, for the stages that need them: [`Settings`] gives the same to every file,
+/// [`Resolver`] the closest configuration's.
+pub trait SettingsFor: Sync {
+    /// The settings `path` is checked with.
+    fn settings_for(&self, path: &Path) -> &Settings;
+    /// The settings of the project phase: every rule some file enables, every `concurrent` entry.
+    fn project_settings(&self) -> &Settings;
+}
+
+impl SettingsFor for Settings {
+    fn settings_for(&self, _path: &Path) -> &Settings {
+        self
+    }
+
+    fn project_settings(&self) -> &Settings {
+        self
+    }
+}
+
+impl SettingsFor for Resolver {
+    fn settings_for(&self, path: &Path) -> &Settings {
+        Resolver::settings_for(self, path)
+    }
+
+    fn project_settings(&self) -> &Settings {
+        &self.project
     }
 }
 
@@ -522,22 +869,95 @@ pub fn load_file(path: &Path) -> Result<Option<Options>, ConfigError> {
             None => Ok(None),
         }
     } else {
+        // `[tool.snarl]` is pyproject.toml's table; here the keys go at the top level. Say so
+        // rather than let the table fail to deserialize with serde's words.
+        let table: toml::Table = toml::from_str(&text).map_err(located)?;
+        if table.contains_key("tool") {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("[tool"))
+                .map_or(1, |i| i + 1);
+            return Err(ConfigError(format!(
+                "{origin}:{line}: `[tool.snarl]` is for pyproject.toml; in {} write the keys at the top level, without the table header",
+                path.file_name().map_or("this file".into(), |n| n.to_string_lossy())
+            )));
+        }
         let entries = toml::from_str(&text).map_err(located)?;
         Options::from_entries(entries, &origin, "", &text).map(Some)
     }
 }
 
-/// Walks up from `start` to the first directory with `.snarl.toml`, `snarl.toml` or a
-/// `pyproject.toml` that has a `[tool.snarl]` table.
-pub fn find_config(start: &Path) -> Result<Option<(Options, PathBuf)>, ConfigError> {
-    for dir in start.ancestors() {
-        for name in [".snarl.toml", "snarl.toml", "pyproject.toml"] {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                if let Some(options) = load_file(&candidate)? {
-                    return Ok(Some((options, candidate)));
-                }
+/// Reads `path` and the files its `extend` chain names: the most derived first. A
+/// `pyproject.toml` without `[tool.snarl]` gives empty options.
+pub fn load_chain(path: &Path) -> Result<Vec<Layer>, ConfigError> {
+    let mut layers: Vec<Layer> = Vec::new();
+    let mut next = Some(normalize(&crate::source::absolute(path)));
+    while let Some(path) = next.take() {
+        let chain = |path: &Path| {
+            layers
+                .iter()
+                .filter_map(|l| l.path.as_deref())
+                .chain([path])
+                .map(|p| format!("`{}`", p.display()))
+                .collect::<Vec<_>>()
+                .join(" extends ")
+        };
+        if layers
+            .iter()
+            .any(|l| l.path.as_deref() == Some(path.as_path()))
+        {
+            return Err(ConfigError(format!("circular `extend`: {}", chain(&path))));
+        }
+        if let Some(child) = layers.last() {
+            if !path.is_file() {
+                let origin = child
+                    .options
+                    .origins
+                    .get("extend")
+                    .cloned()
+                    .unwrap_or_default();
+                return Err(ConfigError(format!(
+                    "{origin}: `extend`: {}: configuration file not found",
+                    path.display()
+                )));
             }
+        }
+        // An extended pyproject.toml without `[tool.snarl]` contributes nothing.
+        let options = load_file(&path)?.unwrap_or_default();
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        next = options
+            .extend
+            .as_deref()
+            .map(|extend| normalize(&dir.join(extend)));
+        layers.push(Layer {
+            options,
+            dir,
+            path: Some(path),
+        });
+    }
+    Ok(layers)
+}
+
+/// The configuration file of `dir` itself, with its `extend` chain: `.snarl.toml`, then
+/// `snarl.toml`, then a `pyproject.toml` that has a `[tool.snarl]` table.
+pub fn config_in(dir: &Path) -> Result<Option<(Vec<Layer>, PathBuf)>, ConfigError> {
+    for name in [".snarl.toml", "snarl.toml", "pyproject.toml"] {
+        let candidate = dir.join(name);
+        if candidate.is_file() {
+            if name == "pyproject.toml" && load_file(&candidate)?.is_none() {
+                continue;
+            }
+            return Ok(Some((load_chain(&candidate)?, candidate)));
+        }
+    }
+    Ok(None)
+}
+
+/// Walks up from `start` to the first directory with a configuration file.
+pub fn find_config(start: &Path) -> Result<Option<(Vec<Layer>, PathBuf)>, ConfigError> {
+    for dir in start.ancestors() {
+        if let Some(found) = config_in(dir)? {
+            return Ok(Some(found));
         }
     }
     Ok(None)

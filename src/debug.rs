@@ -24,9 +24,8 @@ pub fn run(command: DebugCommand) -> Result<ExitCode, String> {
 
 fn emit(args: DebugArgs, render: fn(&Project, &SourceFiles) -> Value) -> Result<ExitCode, String> {
     crate::cli::configure_threads(args.threads)?;
-    let (settings, inputs) =
-        crate::cli::inputs(&args.paths, args.config, Overrides::default(), None)?;
-    let (files, project) = pipeline::link(inputs, &settings);
+    let run = crate::cli::inputs(&args.paths, args.config, Overrides::default(), None)?;
+    let (files, project) = pipeline::link(run.inputs, &run.resolver);
     let value = render(&project, &files);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -207,15 +206,17 @@ fn accesses(project: &Project, files: &SourceFiles) -> Value {
 fn parse(args: DebugArgs) -> Result<ExitCode, String> {
     use rayon::prelude::*;
     crate::cli::configure_threads(args.threads)?;
-    let (settings, inputs) =
-        crate::cli::inputs(&args.paths, args.config, Overrides::default(), None)?;
+    let crate::cli::Inputs {
+        resolver, inputs, ..
+    } = crate::cli::inputs(&args.paths, args.config, Overrides::default(), None)?;
     let start = Instant::now();
     let (bytes, errors): (usize, usize) = inputs
         .par_iter()
         .map(|input| match input {
             Input::File(file) => match pipeline::read_source(&file.path) {
                 Ok(text) => {
-                    let parsed = crate::python::parse_module(&text, settings.target_version);
+                    let version = resolver.settings_for(&file.path).target_version;
+                    let parsed = crate::python::parse_module(&text, version);
                     let errors = parsed.syntax_errors.len();
                     pipeline::drop_ast(parsed);
                     (text.len(), errors)
@@ -225,11 +226,15 @@ fn parse(args: DebugArgs) -> Result<ExitCode, String> {
             Input::Stdin { text, .. } => (text.len(), 0),
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let plural = crate::report::plural;
     println!(
-        "parsed {} files, {} bytes, {} syntax errors in {:.3}s",
+        "parsed {} {}, {} {}, {} syntax {} in {:.3}s",
         inputs.len(),
+        plural(inputs.len(), "file"),
         bytes,
+        plural(bytes, "byte"),
         errors,
+        plural(errors, "error"),
         start.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)

@@ -6,11 +6,13 @@
 //!    comments, then drop the AST;
 //! 3. link the summaries project-wide ([`crate::project`]);
 //! 4. run the project rules ([`crate::rules::races`]);
-//! 5. sort deterministically, apply `per-file-ignores` and suppressions;
+//! 5. apply each file's rules (`per-file-ignores`) and suppressions, report unused suppressions
+//!    (SN004), sort deterministically;
 //!
 //! and the caller reports ([`crate::report`]).
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::{Arc, Once};
@@ -18,18 +20,18 @@ use std::sync::{Arc, Once};
 use rayon::prelude::*;
 
 use crate::checker::Checker;
-use crate::config::Settings;
+use crate::config::SettingsFor;
 use crate::diagnostic::Diagnostic;
 use crate::discover::DiscoveredFile;
 use crate::project::Project;
 use crate::python::ast::{self, Expr, Pattern, Stmt};
 use crate::python::visitor::transformer::{self, Transformer};
 use crate::python::{self, visitor, TextRange, TextSize, Visitor};
-use crate::rules::{races, Family, Rule, RuleSet};
+use crate::rules::{races, unused_noqa, Family, Rule, RuleSet};
 use crate::semantic::SemanticModel;
 use crate::source::{display_name, FileId, SourceFile, SourceFiles, Span};
 use crate::summary::{self, ModuleSummary};
-use crate::suppress::NoqaIndex;
+use crate::suppress::{NoqaIndex, Use};
 
 /// Where a file's text comes from.
 #[derive(Debug, Clone)]
@@ -46,7 +48,7 @@ pub enum Input {
 }
 
 impl Input {
-    fn file(&self) -> &DiscoveredFile {
+    pub fn file(&self) -> &DiscoveredFile {
         match self {
             Input::File(file) | Input::Stdin { file, .. } => file,
         }
@@ -58,6 +60,9 @@ pub struct CheckResult {
     pub files: SourceFiles,
     /// Findings after suppression, sorted by (file, row, column, code).
     pub diagnostics: Vec<Diagnostic>,
+    /// What the user should hear about on standard error (suppression comments naming codes
+    /// snarl does not have), sorted by file.
+    pub warnings: Vec<String>,
 }
 
 /// The outcome of the per-file phase for one file: everything the later stages need, no AST.
@@ -68,8 +73,8 @@ pub struct FileOutcome {
     pub noqa: NoqaIndex,
 }
 
-/// Runs the whole pipeline over `inputs`.
-pub fn check(inputs: Vec<Input>, settings: &Settings) -> CheckResult {
+/// Runs the whole pipeline over `inputs`, each file with its own settings.
+pub fn check(inputs: Vec<Input>, settings: &dyn SettingsFor) -> CheckResult {
     let outcomes = analyze_files(inputs, settings);
     let mut diagnostics = Vec::new();
     let mut summaries = Vec::new();
@@ -83,32 +88,69 @@ pub fn check(inputs: Vec<Input>, settings: &Settings) -> CheckResult {
     }
     let files = SourceFiles::new(sources);
 
-    if settings.rules.any_in(Family::Races)
-        || settings.rules.contains(Rule::SignalOutsideMainThread)
-    {
-        let project = Project::link(summaries, settings);
-        diagnostics.extend(races::check(&project, &files, settings.rules));
+    let project_settings = settings.project_settings();
+    if needs_summary(project_settings.rules) {
+        let project = Project::link(summaries, project_settings);
+        diagnostics.extend(races::check(&project, &files, project_settings.rules));
     }
 
+    // Each file's rules, after its configuration's `per-file-ignores`.
+    let rules: Vec<RuleSet> = files
+        .iter()
+        .map(|file| settings.settings_for(&file.path).rules_for(&file.path))
+        .collect();
+    let mut used: Vec<HashSet<Use>> = vec![HashSet::new(); files.len()];
     let mut diagnostics: Vec<Diagnostic> = diagnostics
         .into_iter()
+        .filter(|d| rules[d.span.file.0 as usize].contains(d.rule))
         .filter(|d| {
-            settings
-                .rules_for(&files.get(d.span.file).path)
-                .contains(d.rule)
-        })
-        .filter(|d| {
-            let file = files.get(d.span.file);
-            !noqa[d.span.file.0 as usize].suppresses(d, file.row(d.span.range.start()))
+            let index = d.span.file.0 as usize;
+            let row = files.get(d.span.file).row(d.span.range.start());
+            match noqa[index].suppression(d, row) {
+                Some(directive) => {
+                    used[index].insert(directive);
+                    false
+                }
+                None => true,
+            }
         })
         .collect();
+    for file in files.iter() {
+        let index = file.id.0 as usize;
+        if rules[index].contains(Rule::UnusedNoqa) {
+            diagnostics.extend(unused_noqa::check(
+                file,
+                &noqa[index],
+                &used[index],
+                rules[index],
+            ));
+        }
+    }
     sort(&mut diagnostics);
     diagnostics.dedup_by(|a, b| a.rule == b.rule && a.span == b.span && a.message == b.message);
-    CheckResult { files, diagnostics }
+    for diagnostic in &mut diagnostics {
+        dedup_related(diagnostic);
+    }
+    let warnings = noqa.into_iter().flat_map(|index| index.warnings).collect();
+    CheckResult {
+        files,
+        diagnostics,
+        warnings,
+    }
+}
+
+/// Drops related locations that repeat an earlier one (same place, same words) or the primary
+/// location itself: an engine can reach one place by several paths.
+fn dedup_related(diagnostic: &mut Diagnostic) {
+    let mut seen = HashSet::new();
+    let primary = diagnostic.span;
+    diagnostic.related.retain(|related| {
+        related.span != primary && seen.insert((related.span, related.message.clone()))
+    });
 }
 
 /// Runs the per-file phase and links the project, for `snarl debug`.
-pub fn link(inputs: Vec<Input>, settings: &Settings) -> (SourceFiles, Project) {
+pub fn link(inputs: Vec<Input>, settings: &dyn SettingsFor) -> (SourceFiles, Project) {
     let outcomes = analyze_files(inputs, settings);
     let mut summaries = Vec::new();
     let mut sources = Vec::with_capacity(outcomes.len());
@@ -118,7 +160,7 @@ pub fn link(inputs: Vec<Input>, settings: &Settings) -> (SourceFiles, Project) {
     }
     (
         SourceFiles::new(sources),
-        Project::link(summaries, settings),
+        Project::link(summaries, settings.project_settings()),
     )
 }
 
@@ -144,7 +186,7 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 }
 
 /// The per-file phase, in parallel; the outcomes come back in input order.
-pub fn analyze_files(inputs: Vec<Input>, settings: &Settings) -> Vec<FileOutcome> {
+pub fn analyze_files(inputs: Vec<Input>, settings: &dyn SettingsFor) -> Vec<FileOutcome> {
     install_panic_hook();
     // `rayon::scope` runs its closure on a worker of the pool: without it, rayon runs a
     // one-element iterator (a single file, or standard input) on the calling thread, the main
@@ -191,7 +233,7 @@ fn install_panic_hook() {
 }
 
 /// [`analyze_file`], with a bug in snarl turned into a finding for that file rather than a crash.
-fn analyze_file_guarded(id: FileId, input: Input, settings: &Settings) -> FileOutcome {
+fn analyze_file_guarded(id: FileId, input: Input, settings: &dyn SettingsFor) -> FileOutcome {
     let path = input.file().path.clone();
     let name = match &input {
         Input::Stdin { .. } => path.to_string_lossy().to_string(),
@@ -239,7 +281,7 @@ fn panic_if_asked_to(path: &Path) {
 }
 
 /// Reads, parses and analyzes one file; the AST does not outlive this function.
-pub fn analyze_file(id: FileId, input: &Input, settings: &Settings) -> FileOutcome {
+pub fn analyze_file(id: FileId, input: &Input, settings: &dyn SettingsFor) -> FileOutcome {
     let file = input.file();
     let name = match input {
         Input::Stdin { .. } => file.path.to_string_lossy().to_string(),
@@ -256,13 +298,13 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &Settings) -> FileOutco
     let text = match text {
         Ok(text) => text,
         Err(reason) => {
-            let source = SourceFile::new(id, file.path.clone(), name, Arc::from(""));
             let diagnostic = Diagnostic::new(
                 Rule::IoError,
                 Span::new(id, TextRange::empty(TextSize::new(0))),
-                format!("cannot read `{}`: {reason}", file.path.display()),
+                format!("cannot read `{name}`: {reason}"),
             )
             .with_help("snarl checks readable UTF-8 Python files; fix the file or exclude it.");
+            let source = SourceFile::new(id, file.path.clone(), name, Arc::from(""));
             return FileOutcome {
                 source,
                 diagnostics: vec![diagnostic],
@@ -274,8 +316,9 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &Settings) -> FileOutco
     let source = SourceFile::new(id, file.path.clone(), name, text);
     #[cfg(debug_assertions)]
     panic_if_asked_to(&file.path);
-    let rules = settings.rules_for(&file.path);
-    let parsed = python::parse_module(&source.text, settings.target_version);
+    let file_settings = settings.settings_for(&file.path);
+    let rules = file_settings.rules_for(&file.path);
+    let parsed = python::parse_module(&source.text, file_settings.target_version);
     let mut diagnostics: Vec<Diagnostic> = parsed
         .syntax_errors
         .iter()
@@ -296,7 +339,7 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &Settings) -> FileOutco
         let semantic = SemanticModel::build(&parsed.module, &file.module, file.is_package);
         diagnostics
             .extend(Checker::new(id, &source.text, &semantic, rules).check_module(&parsed.module));
-        let summary = needs_summary(settings.rules)
+        let summary = needs_summary(settings.project_settings().rules)
             .then(|| summary::summarize(id, &parsed.module, &semantic));
         let noqa = NoqaIndex::from_comments(&source, &parsed.comments);
         drop(semantic);
@@ -454,6 +497,24 @@ impl Transformer for Flattener {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn related_locations_are_said_once_and_never_at_the_finding() {
+        let span = |start: u32| Span::new(FileId(0), TextRange::empty(TextSize::new(start)));
+        let mut diagnostic = Diagnostic::new(Rule::CheckThenActRace, span(0), "race")
+            .with_related(span(1), "a")
+            .with_related(span(0), "the finding itself")
+            .with_related(span(1), "a")
+            .with_related(span(1), "b")
+            .with_related(span(2), "a");
+        dedup_related(&mut diagnostic);
+        let kept: Vec<(u32, &str)> = diagnostic
+            .related
+            .iter()
+            .map(|r| (r.span.range.start().to_u32(), r.message.as_str()))
+            .collect();
+        assert_eq!(kept, vec![(1, "a"), (1, "b"), (2, "a")]);
+    }
 
     #[test]
     fn nesting_depth_counts_expression_levels() {

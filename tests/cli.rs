@@ -15,14 +15,21 @@ fn strings(items: &[&str]) -> Vec<String> {
 fn exit_code_is_0_without_findings_and_1_with_them() {
     let project = Project::new("exit-codes");
     project.write("clean.py", CLEAN);
-    let (code, findings, stderr) = project.check(&[]);
-    assert_eq!((code, findings), (0, vec![]));
-    assert_eq!(stderr, "All checks passed (1 files).\n");
+    let (code, stdout, stderr) = project.run(&["check", "--output-format", "concise"]);
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (0, "All checks passed!\n", "")
+    );
 
     project.write("broken.py", BROKEN);
-    let (code, findings, stderr) = project.check(&[]);
-    assert_eq!((code, findings), (1, strings(&["broken.py SN001"])));
-    assert_eq!(stderr, "Found 1 finding in 2 files.\n");
+    let (code, stdout, stderr) = project.run(&["check", "--output-format", "concise"]);
+    assert_eq!(code, 1);
+    assert_eq!(common::findings(&stdout), strings(&["broken.py SN001"]));
+    assert!(stdout.ends_with("\nFound 1 finding.\n"), "{stdout}");
+    assert_eq!(stderr, "");
+    project.write("broken2.py", BROKEN);
+    let (_, stdout, _) = project.run(&["check"]);
+    assert!(stdout.ends_with("\n\nFound 2 findings.\n"), "{stdout}");
 }
 
 #[test]
@@ -58,12 +65,54 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn a_missing_path_exits_2_and_says_which() {
+fn a_missing_path_is_an_sn002_finding_and_the_others_are_checked() {
     let project = Project::new("missing");
-    project.write("broken.py", BROKEN);
-    let (code, findings, stderr) = project.check(&["broken.py", "nope.py"]);
-    assert_eq!((code, findings), (2, vec![]));
-    assert_eq!(stderr, "snarl: error: nope.py: no such file or directory\n");
+    project.write("broken.py", BROKEN).write("clean.py", CLEAN);
+    let (code, stdout, stderr) = project.run(&[
+        "check",
+        "--output-format",
+        "concise",
+        "broken.py",
+        "nope.py",
+        "gone/",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        common::findings(&stdout),
+        strings(&["broken.py SN001", "gone SN002", "nope.py SN002"])
+    );
+    assert!(
+        stdout.contains("nope.py:1:1: SN002 cannot read `nope.py`: No such file or directory"),
+        "{stdout}"
+    );
+    assert_eq!(stderr, "");
+    // Alone, it is still a finding, not an abort.
+    let (code, findings, _) = project.check(&["nope.py"]);
+    assert_eq!((code, findings), (1, strings(&["nope.py SN002"])));
+}
+
+#[test]
+fn no_python_file_is_a_warning_and_exit_0() {
+    let project = Project::new("no-python");
+    project
+        .write("README.md", "# nothing here\n")
+        .write("sub/data.txt", "");
+    for args in [
+        &["check"][..],
+        &["check", "sub"],
+        &["check", "--output-format", "json"],
+    ] {
+        let (code, stdout, stderr) = project.run(args);
+        assert_eq!(code, 0, "{args:?}");
+        assert_eq!(
+            stderr, "snarl: warning: No Python files found under the given path(s)\n",
+            "{args:?}"
+        );
+        assert!(
+            stdout == "All checks passed!\n" || stdout == "[]\n",
+            "{args:?}: {stdout}"
+        );
+    }
 }
 
 #[test]
@@ -80,7 +129,16 @@ fn default_path_is_the_working_directory() {
 fn every_output_format_reports_the_finding() {
     let project = Project::new("formats");
     project.write("broken.py", BROKEN);
-    for format in ["full", "concise", "json", "json-lines", "github", "sarif"] {
+    for format in [
+        "full",
+        "concise",
+        "json",
+        "json-lines",
+        "github",
+        "gitlab",
+        "junit",
+        "sarif",
+    ] {
         let output = project
             .snarl(&["check", "--output-format", format])
             .output()
@@ -101,10 +159,11 @@ fn every_output_format_reports_the_finding() {
             }
             _ => {}
         }
-        // The summary line is for people reading the human formats only.
-        let stderr = String::from_utf8(output.stderr).unwrap();
+        // The summary line is for people reading the human formats only, on stdout as ruff has
+        // it; machine formats get nothing but their document.
         let human = matches!(format, "full" | "concise");
-        assert_eq!(stderr.contains("Found 1 finding"), human, "{format}");
+        assert_eq!(stdout.ends_with("\nFound 1 finding.\n"), human, "{format}");
+        assert_eq!(String::from_utf8(output.stderr).unwrap(), "", "{format}");
     }
 }
 
@@ -163,8 +222,36 @@ fn statistics_counts_findings_per_rule() {
     let output = project.snarl(&["check", "--statistics"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(stdout, "2\tSN001\tsyntax-error\n");
+    assert_eq!(stdout, "2\tSN001\tsyntax-error\nFound 2 findings.\n");
     assert_eq!(String::from_utf8(output.stderr).unwrap(), "");
+    let (code, stdout, _) = project.run(&["check", "--statistics", "-q"]);
+    assert_eq!((code, stdout.as_str()), (1, "2\tSN001\tsyntax-error\n"));
+
+    // As JSON: ruff's fields per rule, and the totals.
+    let (code, stdout, stderr) = project.run(&["check", "--statistics", "--output-format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!({
+            "rules": [{
+                "code": "SN001",
+                "name": "syntax-error",
+                "count": 2,
+                "fixable": false,
+                "fixable_count": 0,
+            }],
+            "total": 2,
+            "fixable": 0,
+        })
+    );
+    // Formats that have no statistics form say so.
+    let (code, _, stderr) = project.run(&["check", "--statistics", "--output-format", "sarif"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--statistics prints the `full`, `concise` and `json` formats"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -175,6 +262,8 @@ fn quiet_prints_findings_only() {
         let (code, findings, stderr) = project.check(&[flag]);
         assert_eq!((code, findings), (1, strings(&["broken.py SN001"])));
         assert_eq!(stderr, "");
+        let (_, stdout, _) = project.run(&["check", flag]);
+        assert!(!stdout.contains("Found"), "{stdout}");
     }
 }
 
@@ -548,8 +637,114 @@ fn a_panic_while_analyzing_a_file_is_an_sn003_finding_not_a_crash() {
         "{stdout}"
     );
     // The panic is reported once, as the finding: no "thread panicked" message, no backtrace note.
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), "");
+    assert!(stdout.ends_with("Found 2 findings.\n"), "{stdout}");
+}
+
+#[test]
+fn noqa_codes_that_are_not_snarl_codes_are_warned_about() {
+    let project = Project::new("noqa-warnings");
+    project
+        .write("a.py", "x = 1  # noqa: SN999, E501\ny = 2  # noqa: SN2\n")
+        .write("b.py", "# snarl: noqa: SN9\nz = 3  # noqa: F401, SN201\n");
+    let (code, findings, stderr) = project.check(&[]);
+    assert_eq!((code, findings), (0, vec![]));
     assert_eq!(
-        String::from_utf8(output.stderr).unwrap(),
-        "Found 2 findings in 2 files.\n"
+        stderr,
+        "snarl: warning: invalid rule code in `# noqa` at a.py:1: SN999 (no snarl rule has this code)\n\
+         snarl: warning: invalid rule code in `# noqa` at a.py:2: SN2 (a `# noqa` on a line needs whole codes, such as SN201)\n\
+         snarl: warning: invalid rule code in `# snarl: noqa` at b.py:1: SN9 (no snarl rule has this code or prefix)\n"
     );
+}
+
+#[test]
+fn unused_noqa_is_opt_in_and_carries_a_fix() {
+    let project = Project::new("unused-noqa");
+    project.write(
+        "m.py",
+        "import threading\n\nt = threading.Thread(target=print)\nt.run()  # noqa: SN103, SN201\nx = 1  # noqa: SN201\ny = 2  # noqa\n",
+    );
+    let (code, findings, _) = project.check(&[]);
+    assert_eq!((code, findings), (0, vec![]));
+    for selection in [
+        &["--extend-select", "SN004"][..],
+        &["--select", "ALL"],
+        &["--select", "unused-noqa,SN1,SN2"],
+    ] {
+        let mut args = vec!["check", "--output-format", "json"];
+        args.extend_from_slice(selection);
+        let (code, stdout, stderr) = project.run(&args);
+        assert_eq!(code, 1, "{selection:?}: {stderr}");
+        let findings: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let findings = findings.as_array().unwrap();
+        assert_eq!(findings.len(), 2, "{selection:?}: {stdout}");
+        assert_eq!(findings[0]["code"], "SN004");
+        assert_eq!(findings[0]["location"]["row"], 4);
+        assert_eq!(
+            findings[0]["message"],
+            "unused `noqa` directive (unused: `SN201`)"
+        );
+        assert_eq!(
+            findings[0]["fix"],
+            serde_json::json!({
+                "applicability": "safe",
+                "message": "Remove the unused codes",
+                "edits": [{
+                    "content": "SN103",
+                    "location": { "row": 4, "column": 18 },
+                    "end_location": { "row": 4, "column": 30 },
+                }],
+            })
+        );
+        assert_eq!(findings[1]["location"]["row"], 5);
+        assert_eq!(findings[1]["fix"]["edits"][0]["content"], "");
+        assert_eq!(findings[1]["fix"]["edits"][0]["location"]["column"], 6);
+    }
+    // Codes of rules that are not enabled suppress nothing either (ruff's "non-enabled").
+    let (_, stdout, _) = project.run(&["check", "--output-format", "concise", "--select", "SN004"]);
+    assert!(
+        stdout.contains(
+            "m.py:4:10: SN004 [*] unused `noqa` directive (non-enabled: `SN103`, `SN201`)\n"
+        ),
+        "{stdout}"
+    );
+    // Marked fixable in the human formats and counted in the summary.
+    let (_, stdout, _) = project.run(&[
+        "check",
+        "--output-format",
+        "concise",
+        "--extend-select",
+        "SN004",
+    ]);
+    assert!(
+        stdout.contains("m.py:5:8: SN004 [*] unused `noqa` directive (unused: `SN201`)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("Found 2 findings (2 fixable with --fix).\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn gitlab_paths_are_relative_to_the_ci_project_dir() {
+    let project = Project::new("gitlab");
+    project.write("sub/pkg/broken.py", BROKEN);
+    let path_of = |output: std::process::Output| {
+        let issues: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        issues[0]["location"]["path"].as_str().unwrap().to_string()
+    };
+    let args = ["check", "--output-format", "gitlab"];
+    let from_sub = project
+        .snarl_in("sub", &args)
+        .env_remove("CI_PROJECT_DIR")
+        .output()
+        .unwrap();
+    assert_eq!(path_of(from_sub), "pkg/broken.py");
+    let in_ci = project
+        .snarl_in("sub", &args)
+        .env("CI_PROJECT_DIR", &project.root)
+        .output()
+        .unwrap();
+    assert_eq!(path_of(in_ci), "sub/pkg/broken.py");
 }

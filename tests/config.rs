@@ -61,7 +61,8 @@ fn the_nearest_configuration_wins_and_dot_snarl_toml_first_in_a_directory() {
         .write("snarl.toml", "ignore = [\"SN001\"]\n")
         .write("inner/pyproject.toml", "[tool.snarl]\nselect = [\"ALL\"]\n")
         .write("inner/broken.py", BROKEN);
-    assert!(!sn001_reported(&project, "."));
+    // The file's closest configuration decides, wherever snarl runs from (as in ruff).
+    assert!(sn001_reported(&project, "."));
     assert!(sn001_reported(&project, "inner"));
     // In one directory: `.snarl.toml`, then `snarl.toml`, then `pyproject.toml`.
     project.write("inner/snarl.toml", "ignore = [\"SN001\"]\n");
@@ -133,7 +134,7 @@ fn an_unknown_key_names_the_file_line_and_key() {
         format!(
             "snarl: error: {}:3: unknown key `bogus-key` in [tool.snarl]; expected one of `select`, \
              `extend-select`, `ignore`, `per-file-ignores`, `exclude`, `extend-exclude`, \
-             `target-version`, `src`, `concurrent`\n",
+             `target-version`, `src`, `concurrent`, `extend`\n",
             path.display()
         )
     );
@@ -388,4 +389,211 @@ fn exclude_globs_are_relative_to_the_config_flag_file() {
         .write("app/kept.py", BROKEN);
     let (_, findings, _) = project.check(&["--config", "conf/snarl.toml", "app"]);
     assert_eq!(findings, strings(&["app/kept.py SN001"]));
+}
+
+/// A project whose configuration ignores SN001 in `tests/`, excludes `generated/`, and declares a
+/// concurrent entry point, with one file of each kind; checked from elsewhere, it must behave as
+/// checked from inside.
+fn nested_project(project: &Project, dir: &str) {
+    project
+        .write(
+            &format!("{dir}/pyproject.toml"),
+            r#"[tool.snarl]
+per-file-ignores = { "tests/*" = ["SN001"] }
+extend-exclude = ["generated"]
+concurrent = ["app.views.*"]
+"#,
+        )
+        .write(&format!("{dir}/tests/test_x.py"), BROKEN)
+        .write(&format!("{dir}/generated/out.py"), BROKEN)
+        .write(&format!("{dir}/app/__init__.py"), "")
+        .write(
+            &format!("{dir}/app/views.py"),
+            "hits = 0\n\n\ndef index():\n    global hits\n    hits += 1\n",
+        );
+}
+
+#[test]
+fn each_file_uses_its_closest_configuration_wherever_snarl_runs_from() {
+    let project = Project::new("closest");
+    // The working directory's configuration ignores what the project's reports.
+    project
+        .write("snarl.toml", "ignore = [\"SN2\"]\n")
+        .write("broken.py", BROKEN);
+    nested_project(&project, "work/proj");
+    let expected = strings(&["work/proj/app/views.py SN201"]);
+    assert_eq!(project.check(&["work/proj"]), (1, expected, String::new()));
+    // From inside, the same findings (named from there).
+    let (code, findings, _) = project.check_in("work/proj", &[]);
+    assert_eq!((code, findings), (1, strings(&["app/views.py SN201"])));
+    // A file named directly uses its project's configuration too.
+    let (_, findings, _) = project.check(&["work/proj/tests/test_x.py", "broken.py"]);
+    assert_eq!(findings, strings(&["broken.py SN001"]));
+    // Files under no project configuration use the working directory's.
+    let (_, findings, _) = project.check(&[]);
+    assert_eq!(
+        findings,
+        strings(&["broken.py SN001", "work/proj/app/views.py SN201"])
+    );
+}
+
+#[test]
+fn nested_projects_each_use_their_own_configuration() {
+    let project = Project::new("nested");
+    project
+        .write("pyproject.toml", "[tool.snarl]\nignore = [\"SN001\"]\n")
+        .write("top.py", BROKEN)
+        .write("libs/one/snarl.toml", "select = [\"SN0\"]\n")
+        .write("libs/one/broken.py", BROKEN)
+        .write("libs/two/.snarl.toml", "exclude = [\"skipped\"]\n")
+        .write("libs/two/skipped/broken.py", BROKEN)
+        .write("libs/two/kept/broken.py", BROKEN);
+    let (code, findings, stderr) = project.check(&[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        findings,
+        strings(&["libs/one/broken.py SN001", "libs/two/kept/broken.py SN001"])
+    );
+    // `--config` still decides for every file.
+    let (_, findings, _) = project.check(&["--config", "pyproject.toml"]);
+    assert_eq!(findings, Vec::<String>::new());
+    // The command line applies over every project's configuration.
+    let (_, findings, _) = project.check(&["--ignore", "SN001"]);
+    assert_eq!(findings, Vec::<String>::new());
+}
+
+#[test]
+fn extend_inherits_a_base_configuration() {
+    let project = Project::new("extend");
+    project
+        .write(
+            "snarl.toml",
+            "ignore = [\"SN001\"]\nper-file-ignores = { \"legacy/*\" = [\"SN2\"] }\nextend-exclude = [\"vendored\"]\n",
+        )
+        .write("proj/pyproject.toml", "[tool.snarl]\nextend = \"../snarl.toml\"\nextend-select = [\"SN004\"]\n")
+        .write("proj/broken.py", BROKEN)
+        .write("proj/vendored/broken.py", BROKEN)
+        .write("proj/noqa.py", "x = 1  # noqa: SN201\n")
+        .write("vendored/broken.py", BROKEN);
+    // The base's `ignore` holds, the child's `extend-select` adds SN004, and the base's
+    // `extend-exclude` applies, relative to nothing but names.
+    let (code, findings, stderr) = project.check(&["proj"]);
+    assert_eq!(
+        (code, findings),
+        (1, strings(&["proj/noqa.py SN004"])),
+        "{stderr}"
+    );
+    let (_, stdout, _) = project.run(&["check", "--show-settings", "proj/noqa.py"]);
+    assert!(
+        stdout.contains(&format!(
+            "Extends: \"{}\"",
+            project.path("snarl.toml").display()
+        )),
+        "{stdout}"
+    );
+    // The rules come from both files, base first.
+    assert!(
+        stdout.contains(&format!(
+            "# {}:1 (ignore), {}:3 (extend-select)\n",
+            project.path("snarl.toml").display(),
+            project.path("proj/pyproject.toml").display()
+        )),
+        "{stdout}"
+    );
+    // A cycle and a missing file are configuration errors naming the chain.
+    project.write("snarl.toml", "extend = \"proj/pyproject.toml\"\n");
+    let (code, _, stderr) = project.check(&["proj"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("circular `extend`"), "{stderr}");
+    assert!(stderr.contains(" extends "), "{stderr}");
+    project.write("snarl.toml", "extend = \"nope.toml\"\n");
+    let (code, _, stderr) = project.check(&["proj"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("`extend`: ") && stderr.contains("nope.toml: configuration file not found"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_tool_snarl_table_in_snarl_toml_gets_a_clear_message() {
+    let project = Project::new("tool-table");
+    project
+        .write(
+            "snarl.toml",
+            "# settings\n[tool.snarl]\nignore = [\"SN001\"]\n",
+        )
+        .write("broken.py", BROKEN);
+    let (code, _, stderr) = project.check(&[]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        format!(
+            "snarl: error: {}:2: `[tool.snarl]` is for pyproject.toml; in snarl.toml write the keys at the top level, without the table header\n",
+            project.path("snarl.toml").display()
+        )
+    );
+}
+
+#[test]
+fn show_settings_names_the_file_its_configuration_and_each_origin() {
+    let project = Project::new("show-settings");
+    nested_project(&project, "proj");
+    project.write("proj/app/other.py", CLEAN);
+    let (code, stdout, stderr) = project.run(&["check", "--show-settings", "proj/app"]);
+    assert_eq!(code, 0, "{stderr}");
+    let config = project.path("proj/pyproject.toml");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "Resolved settings for: \"{}\"",
+            project.path("proj/app/__init__.py").display()
+        )
+    );
+    assert_eq!(lines[1], format!("Settings path: \"{}\"", config.display()));
+    assert!(
+        stdout.contains(&format!(
+            "concurrent = [\"app.views.*\"]  # {}:4",
+            config.display()
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\nexclude = [\".git\","), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "extend-exclude = [\"generated\"]  # {}:3",
+            config.display()
+        )),
+        "{stdout}"
+    );
+    insta::assert_snapshot!(stdout.replace(&project.root.display().to_string(), "[ROOT]"));
+    // Per-file rules for the file shown.
+    let (_, stdout, _) = project.run(&["check", "--show-settings", "proj/tests/test_x.py"]);
+    let for_file = stdout.lines().last().unwrap();
+    assert!(
+        for_file.starts_with("rules-for-file = [\"SN002\""),
+        "{for_file}"
+    );
+    // Nothing to show is an error, as in ruff.
+    project.write("empty/README", "");
+    let (code, _, stderr) = project.run(&["check", "--show-settings", "empty"]);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn show_files_lists_what_would_be_checked() {
+    let project = Project::new("show-files");
+    nested_project(&project, "proj");
+    let (code, stdout, stderr) = project.run(&["check", "--show-files", "proj", "missing.py"]);
+    assert_eq!(code, 0, "{stderr}");
+    let expected: Vec<String> = [
+        "proj/app/__init__.py",
+        "proj/app/views.py",
+        "proj/tests/test_x.py",
+    ]
+    .iter()
+    .map(|p| project.path(p).display().to_string())
+    .collect();
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), expected);
 }

@@ -186,3 +186,69 @@ fn full_and_json_reports_of_fixtures() {
     );
     insta::assert_snapshot!("SN102_json", report("SN102/args.py", OutputFormat::Json));
 }
+
+/// Every run the fixtures make: each file alone, each project together.
+fn fixture_runs() -> Vec<PathBuf> {
+    let root = fixtures_dir();
+    let mut files = Vec::new();
+    python_files(&root, &mut files);
+    let mut runs: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|p| !p.starts_with(root.join("projects")))
+        .collect();
+    let mut projects: Vec<PathBuf> = std::fs::read_dir(root.join("projects"))
+        .expect("fixtures/projects")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    projects.sort();
+    runs.extend(projects);
+    runs
+}
+
+#[test]
+fn no_finding_prints_more_than_30_lines_in_full_nor_repeats_itself() {
+    let settings = settings();
+    let mut longest = (0, String::new());
+    let mut failures = Vec::new();
+    for run in fixture_runs() {
+        let files = discover::discover(std::slice::from_ref(&run), &settings).expect("exists");
+        let result = pipeline::check(files.into_iter().map(Input::File).collect(), &settings);
+        for diagnostic in &result.diagnostics {
+            // Message polish: each phrase and each related place once.
+            if diagnostic.message.matches("concurrent callers").count() > 1 {
+                failures.push(format!("a phrase repeats: {}", diagnostic.message));
+            }
+            for (i, related) in diagnostic.related.iter().enumerate() {
+                if diagnostic.related[..i].contains(related) || related.span == diagnostic.span {
+                    failures.push(format!("related `{}` repeats", related.message));
+                }
+            }
+            let mut out = Vec::new();
+            snarl::report::write(
+                snarl::report::OutputFormat::Full,
+                std::slice::from_ref(diagnostic),
+                &result.files,
+                snarl::report::ReportOptions::default(),
+                &mut out,
+            )
+            .expect("a report");
+            let text = String::from_utf8(out).expect("UTF-8");
+            // The blank line after a finding separates it from the next; it is not its own.
+            let lines = text.trim_end_matches('\n').lines().count();
+            if lines > longest.0 {
+                longest = (lines, text.clone());
+            }
+            if lines > 30 {
+                failures.push(format!("{} lines:\n{text}", lines));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The check has teeth: some finding has related locations in several places.
+    assert!(
+        longest.0 >= 12,
+        "the longest finding is short:\n{}",
+        longest.1
+    );
+}

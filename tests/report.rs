@@ -238,7 +238,7 @@ fn full_shows_rows_and_columns_in_characters() {
     let concise = render(OutputFormat::Concise, false, &diagnostics());
     // `étiquette = "ü"; threading.Thread(target=bump).run()`: `.run()` is at character 47.
     assert!(concise.contains("pkg/worker.py:20:47: SN103"), "{concise}");
-    assert!(full.contains("[pkg/worker.py:20:47]"), "{full}");
+    assert!(full.contains("--> pkg/worker.py:20:47\n"), "{full}");
 }
 
 #[test]
@@ -399,15 +399,58 @@ fn sarif_rules_and_indices() {
 #[test]
 fn statistics() {
     let mut out = Vec::new();
-    report::write_statistics(&diagnostics(), &mut out).unwrap();
+    report::write_statistics(&diagnostics(), OutputFormat::Full, false, &mut out).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
-        "2\tSN103\t[ ] thread-run-called\n\
-         1\tSN001\t[ ] syntax-error\n\
-         1\tSN002\t[ ] io-error\n\
-         1\tSN101\t[*] thread-target-called\n\
-         1\tSN201\t[ ] unsynchronized-read-modify-write\n\
-         1\tSN204\t[ ] iteration-during-mutation\n"
+        "2\tSN103\tthread-run-called\n\
+         1\tSN001\tsyntax-error\n\
+         1\tSN002\tio-error\n\
+         1\tSN101\tthread-target-called\n\
+         1\tSN201\tunsynchronized-read-modify-write\n\
+         1\tSN204\titeration-during-mutation\n"
+    );
+}
+
+#[test]
+fn statistics_mark_rules_all_some_or_none_fixable() {
+    // As ruff: `[*]` every finding has a fix `--fix` applies, `[-]` some, `[ ]` none; an unsafe
+    // fix is not one `--fix` applies.
+    let span = worker("t.run()", 0);
+    let fix = |applicability| Fix {
+        applicability,
+        message: "fix".to_string(),
+        edits: Vec::new(),
+    };
+    let mut diagnostics = vec![Diagnostic::new(Rule::ThreadRunCalled, span, "run"); 3];
+    diagnostics[0].fix = Some(fix(Applicability::Safe));
+    diagnostics
+        .push(Diagnostic::new(Rule::UnusedNoqa, span, "noqa").with_fix(fix(Applicability::Safe)));
+    diagnostics.push(
+        Diagnostic::new(Rule::ThreadStartedTwice, span, "twice")
+            .with_fix(fix(Applicability::Unsafe)),
+    );
+    let mut out = Vec::new();
+    report::write_statistics(&diagnostics, OutputFormat::Full, false, &mut out).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "3\tSN103\t[-] thread-run-called\n\
+         1\tSN004\t[*] unused-noqa\n\
+         1\tSN108\t[ ] thread-started-twice\n"
+    );
+    let mut out = Vec::new();
+    report::write_statistics(&diagnostics, OutputFormat::Json, false, &mut out).unwrap();
+    let value: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(value["total"], 5);
+    assert_eq!(value["fixable"], 2);
+    assert_eq!(value["rules"][0]["fixable_count"], 1);
+    assert_eq!(value["rules"][0]["fixable"], false);
+    assert_eq!(value["rules"][1]["fixable"], true);
+
+    let mut summary = Vec::new();
+    report::write_summary(&diagnostics, false, &mut summary).unwrap();
+    assert_eq!(
+        String::from_utf8(summary).unwrap(),
+        "Found 5 findings (2 fixable with --fix, 1 more with --unsafe-fixes).\n"
     );
 }
 
@@ -417,7 +460,7 @@ fn statistics_align_counts_and_mark_fixes_only_when_any() {
     let mut diagnostics = vec![Diagnostic::new(Rule::ThreadRunCalled, span, "run"); 12];
     diagnostics.push(Diagnostic::new(Rule::ThreadStartedTwice, span, "twice"));
     let mut out = Vec::new();
-    report::write_statistics(&diagnostics, &mut out).unwrap();
+    report::write_statistics(&diagnostics, OutputFormat::Concise, false, &mut out).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "12\tSN103\tthread-run-called\n 1\tSN108\tthread-started-twice\n"
@@ -446,7 +489,7 @@ fn empty_result() {
         Rule::ALL.len()
     );
     let mut out = Vec::new();
-    report::write_statistics(&[], &mut out).unwrap();
+    report::write_statistics(&[], OutputFormat::Full, false, &mut out).unwrap();
     assert!(out.is_empty());
 }
 
@@ -476,4 +519,330 @@ fn full_handles_crlf_and_tabs() {
     let full = String::from_utf8(out).unwrap();
     assert!(!full.contains('\r'), "{full:?}");
     insta::assert_snapshot!(full);
+}
+
+/// A decorated class of many lines, a method of it far below the class line.
+const SCHEDULER: &str = r#"import threading
+
+
+@register
+class Scheduler:
+    """Runs jobs.
+
+    Many lines of documentation
+    that nobody needs to see
+    in a report about one line.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._jobs = {}
+
+    def add(self, job):
+        with self._lock:
+            self._jobs[job.id] = job
+
+    def remove(self, job):
+        with self._lock:
+            del self._jobs[job.id]
+
+    def clear(self):
+        self._jobs.clear()
+"#;
+
+fn scheduler_files() -> SourceFiles {
+    SourceFiles::new(vec![
+        SourceFile::new(
+            FileId(0),
+            PathBuf::from("sched.py"),
+            "sched.py".to_string(),
+            Arc::from(SCHEDULER),
+        ),
+        SourceFile::new(
+            FileId(1),
+            PathBuf::from("pkg/state.py"),
+            "pkg/state.py".to_string(),
+            Arc::from(STATE),
+        ),
+    ])
+}
+
+fn full_of(diagnostics: &[Diagnostic], files: &SourceFiles) -> String {
+    let mut out = Vec::new();
+    report::write(
+        OutputFormat::Full,
+        diagnostics,
+        files,
+        ReportOptions::default(),
+        &mut out,
+    )
+    .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn full_cuts_a_long_related_span_to_its_header_line() {
+    let sched = |needle: &str, nth: usize| find(FileId(0), SCHEDULER, needle, nth);
+    let class_start = SCHEDULER.find("@register").unwrap();
+    let whole_class = Span::new(
+        FileId(0),
+        TextRange::new(
+            TextSize::try_from(class_start).unwrap(),
+            TextSize::try_from(SCHEDULER.len() - 1).unwrap(),
+        ),
+    );
+    let with_block = sched("with self._lock:\n            self._jobs[job.id] = job", 0);
+    let diagnostic = Diagnostic::new(
+        Rule::InconsistentLockProtection,
+        sched("self._jobs.clear()", 0),
+        "`Scheduler._jobs` is changed here without `Scheduler._lock`",
+    )
+    .with_related(whole_class, "`Scheduler` takes a lock in its methods")
+    .with_related(with_block, "changed under `Scheduler._lock` here")
+    .with_related(with_block, "changed under `Scheduler._lock` here")
+    .with_confidence(Confidence::Medium);
+    let full = full_of(&[diagnostic], &scheduler_files());
+    insta::assert_snapshot!(full);
+    // The class is shown by its `class` line, not its decorator, docstring or body.
+    assert!(full.contains(" 5 | class Scheduler:\n"), "{full}");
+    assert!(!full.contains("@register"), "{full}");
+    assert!(!full.contains("Many lines"), "{full}");
+    // The headline is said once: the primary underline has no label.
+    assert_eq!(full.matches("is changed here without").count(), 1, "{full}");
+}
+
+#[test]
+fn full_counts_the_related_locations_it_does_not_show() {
+    let mut diagnostic = Diagnostic::new(
+        Rule::UnsynchronizedReadModifyWrite,
+        worker("state.counter += 1", 1),
+        "`state.counter` is incremented without a lock",
+    );
+    for line in [
+        "counter = 0",
+        "items = []",
+        "lock = threading.Lock()",
+        "import threading",
+    ] {
+        diagnostic = diagnostic.with_related(find(STATE_ID, STATE, line, 0), format!("`{line}`"));
+    }
+    let full = render(OutputFormat::Full, false, &[diagnostic]);
+    assert_eq!(
+        full.matches("\n   | -").count() + full.matches("\n  | -").count(),
+        MAX_RELATED_SHOWN
+    );
+    assert!(
+        full.contains("note: 1 more related location (`--output-format json` lists them all)\n"),
+        "{full}"
+    );
+}
+
+const MAX_RELATED_SHOWN: usize = report::MAX_RELATED;
+
+#[test]
+fn human_formats_escape_control_characters_in_messages() {
+    let diagnostic = Diagnostic::new(
+        Rule::SyntaxError,
+        worker("t.run()", 0),
+        "Got unexpected token \0\x1b[31m\nnext",
+    );
+    for format in [
+        OutputFormat::Full,
+        OutputFormat::Concise,
+        OutputFormat::Github,
+    ] {
+        let text = render(format, false, std::slice::from_ref(&diagnostic));
+        // GitHub's runner decodes `%0A` into the annotation's line break.
+        let newline = if format == OutputFormat::Github {
+            "%0A"
+        } else {
+            r"\n"
+        };
+        assert!(
+            text.contains(&format!(r"Got unexpected token \0\x1b[31m{newline}next")),
+            "{format:?}: {text:?}"
+        );
+        assert!(
+            !text.contains('\0') && !text.contains('\x1b'),
+            "{format:?}: {text:?}"
+        );
+    }
+}
+
+#[test]
+fn gitlab() {
+    insta::assert_snapshot!(render(OutputFormat::Gitlab, false, &diagnostics()));
+}
+
+/// GitLab's Code Quality report format (the Code Climate issue subset GitLab reads): an array of
+/// issues, each with a string `description`, `check_name` and `fingerprint`, a `severity` from
+/// GitLab's five, and a `location` with a relative `path` and a `positions.begin.line` (or
+/// `lines.begin`) that is a positive integer. Fingerprints must be unique.
+fn validate_gitlab(report: &str) -> Result<usize, String> {
+    let value: Value = serde_json::from_str(report).map_err(|e| format!("not JSON: {e}"))?;
+    let issues = value.as_array().ok_or("not an array")?;
+    let mut fingerprints = std::collections::HashSet::new();
+    for (i, issue) in issues.iter().enumerate() {
+        let string = |key: &str| {
+            issue[key]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .ok_or(format!("issue {i}: `{key}` is not a non-empty string"))
+        };
+        string("description")?;
+        string("check_name")?;
+        let fingerprint = string("fingerprint")?;
+        if !fingerprints.insert(fingerprint.to_string()) {
+            return Err(format!("issue {i}: fingerprint {fingerprint} repeats"));
+        }
+        let severity = string("severity")?;
+        if !["info", "minor", "major", "critical", "blocker"].contains(&severity) {
+            return Err(format!("issue {i}: severity `{severity}`"));
+        }
+        let location = &issue["location"];
+        let path = location["path"]
+            .as_str()
+            .ok_or(format!("issue {i}: no location.path"))?;
+        if path.starts_with('/') {
+            return Err(format!("issue {i}: path `{path}` is not relative"));
+        }
+        let begin = location["positions"]["begin"]["line"]
+            .as_u64()
+            .or_else(|| location["lines"]["begin"].as_u64())
+            .ok_or(format!("issue {i}: no begin line"))?;
+        if begin == 0 {
+            return Err(format!("issue {i}: lines count from 1"));
+        }
+        for end in ["begin", "end"] {
+            let position = &location["positions"][end];
+            if position["line"].as_u64().is_none() || position["column"].as_u64().is_none() {
+                return Err(format!("issue {i}: positions.{end} needs line and column"));
+            }
+        }
+    }
+    Ok(issues.len())
+}
+
+#[test]
+fn gitlab_is_a_valid_code_quality_report() {
+    let report = render(OutputFormat::Gitlab, false, &diagnostics());
+    assert_eq!(validate_gitlab(&report), Ok(diagnostics().len()));
+    assert_eq!(
+        validate_gitlab(&render(OutputFormat::Gitlab, false, &[])),
+        Ok(0)
+    );
+    // Two findings of one rule on identical lines still get different fingerprints.
+    let twice = vec![
+        Diagnostic::new(Rule::ThreadRunCalled, worker("t.run()", 0), "a"),
+        Diagnostic::new(Rule::ThreadRunCalled, worker("t.run()", 0), "a"),
+    ];
+    assert_eq!(
+        validate_gitlab(&render(OutputFormat::Gitlab, false, &twice)),
+        Ok(2)
+    );
+    // The validator has teeth.
+    assert!(validate_gitlab(r#"[{"description": "x"}]"#).is_err());
+    assert!(validate_gitlab(&report.replace("\"major\"", "\"severe\"")).is_err());
+}
+
+#[test]
+fn junit() {
+    insta::assert_snapshot!(without_cwd(&render(
+        OutputFormat::Junit,
+        false,
+        &diagnostics()
+    )));
+}
+
+/// The JUnit XML structure CI systems read (Jenkins' `junit.xsd`, as ruff writes it):
+/// well-formed XML, a `testsuites` root with counts, `testsuite` children with `name`, `tests`
+/// and `failures` that match their `testcase`s, each test case with `name` and `classname`, and
+/// a `failure` with a `message` for each finding.
+fn validate_junit(report: &str) -> Result<(usize, usize), String> {
+    let document = roxmltree::Document::parse(report).map_err(|e| format!("not XML: {e}"))?;
+    let root = document.root_element();
+    if root.tag_name().name() != "testsuites" {
+        return Err(format!("root is <{}>", root.tag_name().name()));
+    }
+    let number = |node: roxmltree::Node, attribute: &str| {
+        node.attribute(attribute)
+            .and_then(|v| v.parse::<usize>().ok())
+            .ok_or(format!(
+                "<{}> lacks a numeric `{attribute}`",
+                node.tag_name().name()
+            ))
+    };
+    let (mut tests, mut failures) = (0, 0);
+    for suite in root.children().filter(|n| n.is_element()) {
+        if suite.tag_name().name() != "testsuite" || suite.attribute("name").is_none() {
+            return Err("a child of <testsuites> is not a named <testsuite>".to_string());
+        }
+        let cases: Vec<_> = suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        let failed = cases
+            .iter()
+            .filter(|case| case.children().any(|n| n.has_tag_name("failure")))
+            .count();
+        if number(suite, "tests")? != cases.len() || number(suite, "failures")? != failed {
+            return Err(format!(
+                "suite {:?}: counts do not match",
+                suite.attribute("name")
+            ));
+        }
+        for case in &cases {
+            if case.attribute("name").is_none() || case.attribute("classname").is_none() {
+                return Err("a <testcase> lacks name or classname".to_string());
+            }
+            for failure in case.children().filter(|n| n.has_tag_name("failure")) {
+                if failure.attribute("message").is_none() {
+                    return Err("a <failure> lacks a message".to_string());
+                }
+            }
+        }
+        tests += cases.len();
+        failures += failed;
+    }
+    if number(root, "tests")? != tests || number(root, "failures")? != failures {
+        return Err("the <testsuites> counts do not match".to_string());
+    }
+    Ok((tests, failures))
+}
+
+#[test]
+fn junit_is_well_formed_with_the_junit_structure() {
+    let n = diagnostics().len();
+    assert_eq!(
+        validate_junit(&render(OutputFormat::Junit, false, &diagnostics())),
+        Ok((n, n))
+    );
+    // No findings: one passing test case.
+    assert_eq!(
+        validate_junit(&render(OutputFormat::Junit, false, &[])),
+        Ok((1, 0))
+    );
+    // Markup and control characters in a message stay text.
+    let nasty = Diagnostic::new(
+        Rule::SyntaxError,
+        worker("t.run()", 0),
+        "<failure message=\"x\"> & \0 ]]> '",
+    );
+    let report = render(OutputFormat::Junit, false, &[nasty]);
+    assert_eq!(validate_junit(&report), Ok((1, 1)));
+    let document = roxmltree::Document::parse(&report).unwrap();
+    let failure = document
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap();
+    assert_eq!(
+        failure.attribute("message"),
+        Some("<failure message=\"x\"> & \\0 ]]> '")
+    );
+    // The validator has teeth.
+    assert!(validate_junit(
+        "<testsuites><testsuite name=\"a\" tests=\"2\" failures=\"0\"/></testsuites>"
+    )
+    .is_err());
+    assert!(validate_junit("<testsuites>").is_err());
 }

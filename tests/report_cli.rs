@@ -38,7 +38,16 @@ fn check_into_a_closed_pipe() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("report_cli_broken_pipe");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("broken.py"), "def f(:\n    pass\n").unwrap();
-    for format in ["full", "concise", "json", "json-lines", "github", "sarif"] {
+    for format in [
+        "full",
+        "concise",
+        "json",
+        "json-lines",
+        "github",
+        "gitlab",
+        "junit",
+        "sarif",
+    ] {
         let output = run_into_closed_pipe(&[
             "check",
             "--no-cache",

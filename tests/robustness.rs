@@ -253,7 +253,8 @@ fn invalid_utf8_on_stdin_is_an_sn002_finding() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        "in.py:1:1: SN002 cannot read `in.py`: not valid UTF-8 (first bad byte at offset 5)\n"
+        "in.py:1:1: SN002 cannot read `in.py`: not valid UTF-8 (first bad byte at offset 5)\n\
+         Found 1 finding.\n"
     );
 }
 
@@ -272,4 +273,33 @@ fn a_noqa_comment_followed_by_non_ascii_text_is_read_not_a_crash() {
     // The first line is suppressed, the second (another tool's code) is reported; no SN003.
     assert_eq!(common::findings(&stdout), strings(&["m.py SN101"]));
     assert!(stdout.contains("m.py:4:"), "{stdout}");
+}
+
+#[test]
+fn control_characters_in_messages_and_source_are_shown_escaped() {
+    let project = Project::new("nul");
+    project.write("nul.py", "x = 1\n\0\0\n");
+    for format in ["concise", "full"] {
+        let (code, stdout, _) = report_in(&project, format);
+        assert_eq!(code, 1);
+        assert!(!stdout.contains('\0'), "{format}: {stdout:?}");
+        assert!(
+            stdout.contains(r"unexpected token \0"),
+            "{format}: {stdout:?}"
+        );
+    }
+    // In the snippet, the NUL bytes are their visible pictures.
+    assert!(report_in(&project, "full").1.contains("2 | ␀␀\n"));
+}
+
+fn report_in(project: &Project, format: &str) -> (i32, String, String) {
+    let output = project
+        .snarl(&["check", "--output-format", format])
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
 }

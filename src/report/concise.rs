@@ -1,10 +1,11 @@
 //! `concise`: `path:row:col: CODE message`, one finding per line.
 //!
 //! With colors, styled as ruff styles it: the path bold, the separators cyan, the code red and bold.
+//! A finding with a safe fix is marked `[*]` after its code, as ruff marks it.
 
 use std::io::{self, Write};
 
-use super::ReportOptions;
+use super::{escape_control, ReportOptions};
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceFiles;
 
@@ -23,20 +24,38 @@ pub fn write(
         let file = files.get(diagnostic.span.file);
         let location = file.location(diagnostic.span.range.start());
         let code = diagnostic.rule.code();
+        let message = escape_control(&diagnostic.message);
+        let name = escape_control(&file.name);
         if options.color {
             let sep = format_args!("{CYAN}:{RESET}");
             writeln!(
                 out,
-                "{BOLD}{}{RESET}{sep}{}{sep}{}{sep} {BOLD_RED}{code}{RESET} {}",
-                file.name, location.row, location.column, diagnostic.message
+                "{BOLD}{name}{RESET}{sep}{}{sep}{}{sep} {BOLD_RED}{code}{RESET}{fix} {message}",
+                location.row,
+                location.column,
+                fix = if fixable(diagnostic) {
+                    format!(" [{CYAN}*{RESET}]")
+                } else {
+                    String::new()
+                }
             )?;
         } else {
             writeln!(
                 out,
-                "{}:{}:{}: {code} {}",
-                file.name, location.row, location.column, diagnostic.message
+                "{name}:{}:{}: {code}{} {message}",
+                location.row,
+                location.column,
+                if fixable(diagnostic) { " [*]" } else { "" }
             )?;
         }
     }
     Ok(())
+}
+
+/// Whether `--fix` would fix the finding (a safe fix).
+fn fixable(diagnostic: &Diagnostic) -> bool {
+    diagnostic
+        .fix
+        .as_ref()
+        .is_some_and(|fix| fix.applicability == crate::diagnostic::Applicability::Safe)
 }

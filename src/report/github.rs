@@ -36,11 +36,14 @@ pub fn write(
     Ok(())
 }
 
-/// Escapes the message of a workflow command: `%`, `\r` and `\n`, as the runner decodes them.
+/// Escapes the message of a workflow command: `%`, `\r` and `\n`, as the runner decodes them;
+/// other control characters are written as escapes, as in the other human formats.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let text = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::escape_control(&text).into_owned()
 }
 
 /// Escapes a property value: as [`escape_data`], plus the `:` and `,` that delimit properties.

@@ -1,22 +1,27 @@
 //! Reporting: the output formats, all reading the same [`Diagnostic`] model.
 //!
 //! Every format takes the sorted, suppressed findings and the run's files (for names, locations
-//! and snippets) and writes to any `io::Write`, so tests can capture the exact bytes.
+//! and snippets) and writes to any `io::Write`, so tests can capture the exact bytes. Formats a
+//! person reads (and those whose syntax forbids them) show control characters escaped.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use clap::ValueEnum;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic};
 use crate::source::{Location, SourceFiles, Span};
 
 mod concise;
 mod full;
 mod github;
+mod gitlab;
 mod json;
+mod junit;
 mod sarif;
 mod statistics;
 
+pub use full::MAX_RELATED;
 pub use statistics::write_statistics;
 
 /// The output formats of `snarl check`, named as ruff names them.
@@ -32,6 +37,10 @@ pub enum OutputFormat {
     JsonLines,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// GitLab Code Quality (a JSON array of Code Climate issues).
+    Gitlab,
+    /// JUnit XML: a test suite per file, a failed test case per finding.
+    Junit,
     /// SARIF 2.1.0.
     Sarif,
 }
@@ -57,8 +66,82 @@ pub fn write(
         OutputFormat::Json => json::write(diagnostics, files, out),
         OutputFormat::JsonLines => json::write_lines(diagnostics, files, out),
         OutputFormat::Github => github::write(diagnostics, files, out),
+        OutputFormat::Gitlab => gitlab::write(diagnostics, files, out),
+        OutputFormat::Junit => junit::write(diagnostics, files, out),
         OutputFormat::Sarif => sarif::write(diagnostics, files, out),
     }
+}
+
+/// The closing line of the human formats, as ruff writes it: `All checks passed!`, or
+/// `Found 5 findings (2 fixable with --fix).`
+pub fn write_summary(
+    diagnostics: &[Diagnostic],
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let n = diagnostics.len();
+    if n == 0 {
+        return writeln!(out, "{}", paint("1;32", "All checks passed!"));
+    }
+    let fixable = |applicability: Applicability| {
+        diagnostics
+            .iter()
+            .filter(|d| {
+                d.fix
+                    .as_ref()
+                    .is_some_and(|f| f.applicability == applicability)
+            })
+            .count()
+    };
+    let (safe, unsafe_) = (fixable(Applicability::Safe), fixable(Applicability::Unsafe));
+    let fixes = match (safe, unsafe_) {
+        (0, 0) => String::new(),
+        (safe, 0) => format!(" ({safe} fixable with --fix)"),
+        (0, unsafe_) => format!(" ({unsafe_} fixable with --unsafe-fixes)"),
+        (safe, unsafe_) => {
+            format!(" ({safe} fixable with --fix, {unsafe_} more with --unsafe-fixes)")
+        }
+    };
+    writeln!(out, "Found {n} {}{fixes}.", plural(n, "finding"))
+}
+
+/// `word`, with an `s` unless `n` is 1.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// `text` with control characters written as escapes (`\0`, `\n`, `\x1b`), so that a message
+/// quoting source (a NUL byte in a syntax error) stays on one line and prints nothing invisible.
+pub fn escape_control(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\0' => out.push_str("\\0"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x100 && c.is_control() => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The start and end locations of `span`.
@@ -68,4 +151,18 @@ pub fn locations(files: &SourceFiles, span: Span) -> (Location, Location) {
         file.location(span.range.start()),
         file.location(span.range.end()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_control("plain `x`"), "plain `x`");
+        assert_eq!(
+            escape_control("token \0 a\tb\r\n\x1b\u{85}"),
+            "token \\0 a\\tb\\r\\n\\x1b\\x85"
+        );
+    }
 }

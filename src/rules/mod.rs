@@ -15,6 +15,7 @@ use crate::diagnostic::Severity;
 
 pub mod races;
 pub mod thread_api;
+pub mod unused_noqa;
 
 /// The rule families, by the hundreds digit of their codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -104,6 +105,8 @@ declare_rules! {
         "The file could not be read or is not valid UTF-8.";
     InternalError => "SN003", "internal-error", Meta, Error,
         "snarl itself failed on the file (a bug in snarl); the rest of the run goes on.";
+    UnusedNoqa => "SN004", "unused-noqa", Meta, Warning,
+        "A `# noqa` or `# snarl: noqa` names snarl codes that suppress nothing.";
     ThreadTargetCalled => "SN101", "thread-target-called", ThreadApi, Error,
         "A thread or pool is given the result of calling the target instead of the target itself.";
     ThreadArgsNotTuple => "SN102", "thread-args-not-tuple", ThreadApi, Error,
@@ -134,7 +137,42 @@ declare_rules! {
         "A context manager used as a decorator keeps per-call state on the one shared instance.";
 }
 
+/// Whether a rule's findings come with a fix that `--fix` can apply (ruff's names and wording).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum FixAvailability {
+    Always,
+    Sometimes,
+    None,
+}
+
+impl fmt::Display for FixAvailability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FixAvailability::Always => "Fix is always available.",
+            FixAvailability::Sometimes => "Fix is sometimes available.",
+            FixAvailability::None => "Fix is not available.",
+        })
+    }
+}
+
 impl Rule {
+    /// Whether this rule's findings carry a fix. Each rule's doc says the same (checked by
+    /// `tests/rule_docs.rs`).
+    pub fn fix_availability(self) -> FixAvailability {
+        match self {
+            Rule::ThreadRunCalled | Rule::UnusedNoqa => FixAvailability::Always,
+            Rule::ThreadTargetCalled | Rule::ThreadArgsNotTuple | Rule::ThreadPositionalGroup => {
+                FixAvailability::Sometimes
+            }
+            _ => FixAvailability::None,
+        }
+    }
+
+    /// Opt-in rules are off unless selected by code, prefix, name or `ALL` (as ruff's `RUF100`).
+    pub fn is_opt_in(self) -> bool {
+        matches!(self, Rule::UnusedNoqa)
+    }
+
     /// The rule with this code (`SN101`) or name (`thread-target-called`).
     ///
     /// ```
@@ -232,6 +270,15 @@ impl RuleSet {
 
     pub fn all() -> Self {
         Rule::ALL.iter().copied().collect()
+    }
+
+    /// The rules enabled when nothing is selected: every rule but the opt-in ones.
+    pub fn defaults() -> Self {
+        Rule::ALL
+            .iter()
+            .copied()
+            .filter(|rule| !rule.is_opt_in())
+            .collect()
     }
 
     pub fn insert(&mut self, rule: Rule) {

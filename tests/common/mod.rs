@@ -62,6 +62,16 @@ impl Project {
         self.check_in(".", args)
     }
 
+    /// Runs `snarl <args>` and returns (exit code, stdout, stderr).
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let output = self.snarl(args).output().unwrap();
+        (
+            output.status.code().expect("snarl exited with a code"),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    }
+
     pub fn check_in(&self, relative: &str, args: &[&str]) -> (i32, Vec<String>, String) {
         let mut all = vec!["check", "--output-format", "concise"];
         all.extend_from_slice(args);
@@ -82,10 +92,12 @@ impl Drop for Project {
     }
 }
 
-/// The `path CODE` of each line of a concise report (`path:row:col: CODE message`).
+/// The `path CODE` of each finding line of a concise report (`path:row:col: CODE message`); the
+/// closing summary (`Found 2 findings.`, `All checks passed!`) is not a finding.
 pub fn findings(concise: &str) -> Vec<String> {
     concise
         .lines()
+        .filter(|line| !is_summary(line))
         .map(|line| {
             let (location, rest) = line.split_once(": ").expect("a concise report line");
             let path = location.rsplitn(3, ':').nth(2).expect("path:row:col");
@@ -93,6 +105,11 @@ pub fn findings(concise: &str) -> Vec<String> {
             format!("{path} {code}")
         })
         .collect()
+}
+
+/// Whether `line` is the closing line of a human report.
+pub fn is_summary(line: &str) -> bool {
+    line == "All checks passed!" || (line.starts_with("Found ") && line.ends_with('.'))
 }
 
 /// A line that does not parse and makes exactly one SN001 finding.

@@ -239,6 +239,8 @@ pub fn describe_threads(
     let mut related = Vec::new();
     let mut explicit = false;
     let mut many = false;
+    // The evidence of classes and modules meant to be shared, said once in one phrase.
+    let mut intents: Vec<String> = Vec::new();
     // Threads the program starts say more than inferred intent: name those when there are any.
     let any_explicit = is_explicit(project, threads);
     for thread in &threads.threads {
@@ -312,10 +314,10 @@ pub fn describe_threads(
                 if let Some((span, _)) = &site {
                     related.push(Related {
                         span: *span,
-                        message: "used from several threads".to_string(),
+                        message: format!("{evidence}: it is meant to be shared between threads"),
                     });
                 }
-                let mut text = format!("callers on several threads ({evidence}");
+                let mut text = evidence.clone();
                 if let Some(seen) = seen_at {
                     text.push_str(&format!(", as at {}", place(files, *seen)));
                     related.push(Related {
@@ -323,11 +325,16 @@ pub fn describe_threads(
                         message: "a thread the package starts".to_string(),
                     });
                 }
-                text.push(')');
-                text
+                if !intents.contains(&text) {
+                    intents.push(text);
+                }
+                continue;
             }
             RootKind::ModuleIntent { evidence, .. } => {
-                format!("callers on several threads ({evidence})")
+                if !intents.contains(evidence) {
+                    intents.push(evidence.clone());
+                }
+                continue;
             }
             RootKind::Declared { pattern } => {
                 explicit = true;
@@ -337,6 +344,14 @@ pub fn describe_threads(
         if !phrases.contains(&phrase) {
             phrases.push(phrase);
         }
+    }
+    match intents.as_slice() {
+        [] => {}
+        [one] => phrases.push(format!("callers on several threads ({one})")),
+        [init @ .., last] => phrases.push(format!(
+            "callers on several threads ({} and {last})",
+            init.join(", ")
+        )),
     }
     if threads.crowded {
         phrases.push("many threads".to_string());
