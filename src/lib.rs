@@ -5,6 +5,7 @@
 //! [`summary`] → [`project`] (link) → [`rules`] (project rules) → [`pipeline`] (sort, suppress)
 //! → [`report`].
 
+pub mod catalogue;
 pub mod checker;
 pub mod cli;
 pub mod config;
