@@ -19,6 +19,17 @@ use crate::source::{FileId, Span};
 pub const STACK_RED_ZONE: usize = 128 * 1024;
 pub const STACK_GROWTH: usize = 4 * 1024 * 1024;
 
+/// A finding that holds only if a class turns out to be a `Thread` (or `Process`) subclass
+/// through a base in another module: decided once the project's class hierarchy is known.
+#[derive(Debug, Clone)]
+pub struct Deferred {
+    pub diagnostic: Diagnostic,
+    /// The class that must derive from the base.
+    pub class: String,
+    /// From `multiprocessing.Process` (rather than `threading.Thread`).
+    pub process: bool,
+}
+
 pub struct Checker<'a> {
     pub file: FileId,
     pub source: &'a str,
@@ -26,6 +37,9 @@ pub struct Checker<'a> {
     pub scopes: Scopes,
     rules: RuleSet,
     diagnostics: Vec<Diagnostic>,
+    deferred: Vec<Deferred>,
+    /// While set, findings are deferred on this condition (class, process).
+    pending: Option<(String, bool)>,
     /// The classes around the current node, innermost last.
     pub classes: Vec<&'a ast::StmtClassDef>,
     /// The functions around the current node, innermost last.
@@ -45,6 +59,8 @@ impl<'a> Checker<'a> {
             scopes: Scopes::default(),
             rules,
             diagnostics: Vec::new(),
+            deferred: Vec::new(),
+            pending: None,
             classes: Vec::new(),
             functions: Vec::new(),
             loop_depth: 0,
@@ -52,15 +68,42 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Runs every enabled AST rule over `module` and returns the findings.
-    pub fn check_module(mut self, module: &'a ast::ModModule) -> Vec<Diagnostic> {
+    /// Runs every enabled AST rule over `module` and returns the findings, and those that wait
+    /// for the project's class hierarchy.
+    pub fn check_module(mut self, module: &'a ast::ModModule) -> (Vec<Diagnostic>, Vec<Deferred>) {
         if self.rules.any_in(crate::rules::Family::ThreadApi)
             || self.rules.contains(Rule::SharedDecoratorState)
         {
             thread_api::on_module(&mut self, &module.body);
             self.visit_body(&module.body);
         }
-        self.diagnostics
+        (self.diagnostics, self.deferred)
+    }
+
+    /// Runs `check` twice with its findings deferred on `class` deriving from `Thread` and from
+    /// `Process` (whichever the project shows holds); `check` gets the base's name.
+    pub fn deferring(&mut self, class: &str, mut check: impl FnMut(&mut Self, &'static str)) {
+        for (base, process) in [
+            ("threading.Thread", false),
+            ("multiprocessing.Process", true),
+        ] {
+            self.pending = Some((class.to_string(), process));
+            check(self, base);
+        }
+        self.pending = None;
+    }
+
+    /// Whether `qualname` may be a class of another module of the project (not defined here, not
+    /// a standard or builtin one): whether it is a thread is known after linking.
+    pub fn is_foreign_class(&self, qualname: &str) -> bool {
+        self.semantic.class_by_qualname(qualname).is_none()
+            && !qualname.starts_with("builtins.")
+            && crate::semantic::standard_thread_or_process_class(qualname).is_none()
+            && qualname.contains('.')
+            && qualname
+                .rsplit('.')
+                .next()
+                .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_uppercase()))
     }
 
     pub fn enabled(&self, rule: Rule) -> bool {
@@ -68,8 +111,16 @@ impl<'a> Checker<'a> {
     }
 
     pub fn report(&mut self, diagnostic: Diagnostic) {
-        if self.rules.contains(diagnostic.rule) {
-            self.diagnostics.push(diagnostic);
+        if !self.rules.contains(diagnostic.rule) {
+            return;
+        }
+        match &self.pending {
+            Some((class, process)) => self.deferred.push(Deferred {
+                diagnostic,
+                class: class.clone(),
+                process: *process,
+            }),
+            None => self.diagnostics.push(diagnostic),
         }
     }
 

@@ -52,11 +52,13 @@ fn root_kind(project: &Project, files: &SourceFiles, kind: &RootKind) -> Value {
             class,
             evidence,
             seen_at,
+            scope,
         } => json!({
             "kind": "class-intent",
             "class": project.class(*class).qualname,
             "evidence": evidence,
             "seen_at": seen_at.map(|s| place(files, s)),
+            "scope": format!("{scope:?}").to_lowercase(),
         }),
         RootKind::ModuleIntent { module, evidence } => {
             json!({ "kind": "module-intent", "module": module, "evidence": evidence })
@@ -194,7 +196,7 @@ fn accesses(project: &Project, files: &SourceFiles) -> Value {
                 "threads": threads.threads.iter().map(|&t| thread(project, files, t)).collect::<Vec<_>>(),
                 "crowded": threads.crowded,
                 "ordered_with": threads.ordered,
-                "guards": access.guards.iter().map(|(flag, lock)| json!({"flag": project.canonical_loc(flag).display(), "lock": project.lock_loc(f, lock).display()})).collect::<Vec<_>>(),
+                "guards": access.guards.iter().map(|(flag, lock)| json!({"flag": project.canonical_loc(flag).display(), "lock": lock.as_ref().map(|l| project.lock_loc(f, l).display())})).collect::<Vec<_>>(),
                 "context": context(project, files, f),
             }));
         }

@@ -19,7 +19,7 @@ use std::sync::{Arc, Once};
 
 use rayon::prelude::*;
 
-use crate::checker::Checker;
+use crate::checker::{Checker, Deferred};
 use crate::config::SettingsFor;
 use crate::diagnostic::Diagnostic;
 use crate::discover::DiscoveredFile;
@@ -69,6 +69,8 @@ pub struct CheckResult {
 pub struct FileOutcome {
     pub source: SourceFile,
     pub diagnostics: Vec<Diagnostic>,
+    /// AST findings that wait for the class hierarchy (a base class in another module).
+    pub deferred: Vec<Deferred>,
     pub summary: Option<ModuleSummary>,
     pub noqa: NoqaIndex,
 }
@@ -77,11 +79,13 @@ pub struct FileOutcome {
 pub fn check(inputs: Vec<Input>, settings: &dyn SettingsFor) -> CheckResult {
     let outcomes = analyze_files(inputs, settings);
     let mut diagnostics = Vec::new();
+    let mut deferred = Vec::new();
     let mut summaries = Vec::new();
     let mut sources = Vec::with_capacity(outcomes.len());
     let mut noqa = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         diagnostics.extend(outcome.diagnostics);
+        deferred.extend(outcome.deferred);
         summaries.extend(outcome.summary);
         sources.push(outcome.source);
         noqa.push(outcome.noqa);
@@ -89,9 +93,10 @@ pub fn check(inputs: Vec<Input>, settings: &dyn SettingsFor) -> CheckResult {
     let files = SourceFiles::new(sources);
 
     let project_settings = settings.project_settings();
-    if needs_summary(project_settings.rules) {
+    if needs_project(project_settings.rules) || !deferred.is_empty() {
         let project = Project::link(summaries, project_settings);
         diagnostics.extend(races::check(&project, &files, project_settings.rules));
+        diagnostics.extend(decide_deferred(&project, deferred));
     }
 
     // Each file's rules, after its configuration's `per-file-ignores`.
@@ -260,6 +265,7 @@ fn analyze_file_guarded(id: FileId, input: Input, settings: &dyn SettingsFor) ->
             FileOutcome {
                 source,
                 diagnostics: vec![diagnostic],
+                deferred: Vec::new(),
                 summary: None,
                 noqa: NoqaIndex::default(),
             }
@@ -308,6 +314,7 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &dyn SettingsFor) -> Fi
             return FileOutcome {
                 source,
                 diagnostics: vec![diagnostic],
+                deferred: Vec::new(),
                 summary: None,
                 noqa: NoqaIndex::default(),
             };
@@ -337,8 +344,9 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &dyn SettingsFor) -> Fi
     let depth = nesting_depth(&parsed.module);
     let analyze = move || {
         let semantic = SemanticModel::build(&parsed.module, &file.module, file.is_package);
-        diagnostics
-            .extend(Checker::new(id, &source.text, &semantic, rules).check_module(&parsed.module));
+        let (found, deferred) =
+            Checker::new(id, &source.text, &semantic, rules).check_module(&parsed.module);
+        diagnostics.extend(found);
         let summary = needs_summary(settings.project_settings().rules)
             .then(|| summary::summarize(id, &parsed.module, &semantic));
         let noqa = NoqaIndex::from_comments(&source, &parsed.comments);
@@ -347,6 +355,7 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &dyn SettingsFor) -> Fi
         FileOutcome {
             source,
             diagnostics,
+            deferred,
             summary,
             noqa,
         }
@@ -361,8 +370,36 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &dyn SettingsFor) -> Fi
     }
 }
 
-fn needs_summary(rules: RuleSet) -> bool {
+/// Whether the project phase runs rules of `rules`.
+fn needs_project(rules: RuleSet) -> bool {
     rules.any_in(Family::Races) || rules.contains(Rule::SignalOutsideMainThread)
+}
+
+/// Whether files need summaries: for the project rules, or for the class hierarchy that decides
+/// the AST findings about subclasses of threads defined in other modules.
+fn needs_summary(rules: RuleSet) -> bool {
+    needs_project(rules)
+        || [
+            Rule::ThreadRunCalled,
+            Rule::ThreadInitWithoutSuper,
+            Rule::ThreadStartOverridden,
+        ]
+        .into_iter()
+        .any(|rule| rules.contains(rule))
+}
+
+/// The deferred AST findings whose class turns out to derive from the base they assumed.
+fn decide_deferred(project: &Project, deferred: Vec<Deferred>) -> Vec<Diagnostic> {
+    deferred
+        .into_iter()
+        .filter(|d| match project.resolve_name(&d.class) {
+            Some(crate::project::link::Target::Class(c)) => {
+                project.thread_class(c) == Some(d.process)
+            }
+            _ => false,
+        })
+        .map(|d| d.diagnostic)
+        .collect()
 }
 
 /// Reads a file as UTF-8 (a leading BOM is kept: the parser and locations handle it).

@@ -171,10 +171,14 @@ impl Project {
     pub fn threads_meet(&self, a: Thread, b: Thread, per_thread_self: bool) -> bool {
         match (a, b) {
             (Thread::Root(x), Thread::Root(y)) => {
-                x != y
-                    || (self.group_many[x as usize]
-                        && !(per_thread_self && self.roots[x as usize].owns_receiver))
-                    || self.group_external[x as usize]
+                // Two threads that each work on an object of their own never share `self`.
+                let own_objects = per_thread_self
+                    && self.roots[x as usize].owns_receiver
+                    && self.roots[y as usize].owns_receiver;
+                if own_objects {
+                    return false;
+                }
+                x != y || self.group_many[x as usize] || self.group_external[x as usize]
             }
             (Thread::Root(g), Thread::Beside(h)) | (Thread::Beside(h), Thread::Root(g)) => {
                 g == h || self.group_external[g as usize]

@@ -10,7 +10,7 @@
 //!   same lock (`with lock: self._closed = True`).
 
 use super::{FuncId, Project, RootId};
-use crate::summary::{Access, AccessKind, Start, SyncKind};
+use crate::summary::{Access, AccessKind, Loc, LockRef, Receiver, Start, SyncKind};
 
 /// Where a spawning function runs beside a group of roots it started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,23 +95,47 @@ impl Project {
         })
     }
 
-    /// Whether a guard flag orders `a` and `b`: one is guarded by a flag tested under a lock, the
-    /// other comes after setting that flag to a constant under the same lock.
+    /// Whether a guard flag orders `a` and `b`: one is guarded by a flag the other's function
+    /// sets to a constant — under the lock the guard was tested under, before the other access
+    /// (a shutdown flag: nothing passes the guard once it is set), or with no lock, after the
+    /// other access (a ready flag: what was done before it is set is done when it reads set).
     pub fn flag_ordered(&self, fa: FuncId, a: &Access, fb: FuncId, b: &Access) -> bool {
         self.flag_guards(fa, a, fb, b) || self.flag_guards(fb, b, fa, a)
     }
 
     fn flag_guards(&self, fa: FuncId, a: &Access, fb: FuncId, b: &Access) -> bool {
-        a.guards.iter().any(|(flag, lock)| {
-            let flag = self.canonical_loc(flag);
-            let lock = self.lock_loc(fa, lock);
+        self.guards_of(fa, a).into_iter().any(|(flag, lock)| {
+            let flag = self.canonical_loc(&flag);
+            let lock = lock.map(|l| self.lock_loc(fa, &l));
             self.function(fb).accesses.iter().any(|w| {
-                w.kind == AccessKind::Write
-                    && w.constant
-                    && w.range.end() <= b.range.start()
-                    && self.canonical_loc(&w.loc) == flag
-                    && w.held.iter().any(|l| self.lock_loc(fb, l) == lock)
+                let sets_flag =
+                    w.kind == AccessKind::Write && w.constant && self.canonical_loc(&w.loc) == flag;
+                sets_flag
+                    && match &lock {
+                        Some(lock) => {
+                            w.range.end() <= b.range.start()
+                                && w.held.iter().any(|l| self.lock_loc(fb, l) == *lock)
+                        }
+                        None => b.range.end() <= w.range.start(),
+                    }
             })
         })
+    }
+
+    /// The flags guarding `access` in `function`: tested around it, or insisted on by a helper
+    /// called before it on the same object (`self.check_ready()`).
+    fn guards_of(&self, function: FuncId, access: &Access) -> Vec<(Loc, Option<LockRef>)> {
+        let mut out = access.guards.clone();
+        let summary = self.function(function);
+        for edge in &self.edges[function as usize] {
+            let call = &summary.calls[edge.call as usize];
+            if call.receiver != Receiver::Own || call.range.end() > access.range.start() {
+                continue;
+            }
+            if let Some(flag) = &self.function(edge.callee).raises_unless {
+                out.push((flag.clone(), None));
+            }
+        }
+        out
     }
 }

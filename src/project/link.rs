@@ -80,7 +80,10 @@ impl Project {
             .collect();
         let mut instances = HashMap::new();
         for (m, module) in self.modules.iter().enumerate() {
-            for (i, (_, class)) in module.instances.iter().enumerate() {
+            for (i, (name, class)) in module.instances.iter().enumerate() {
+                if name.starts_with('_') {
+                    continue;
+                }
                 if let Some(Target::Class(c)) = self.resolve_name(class) {
                     instances.entry(c).or_insert((m as u32, i as u32));
                 }

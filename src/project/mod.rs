@@ -32,7 +32,7 @@ use crate::summary::{Access, ClassSummary, FunctionSummary, Loc, ModuleSummary};
 pub use contexts::{AccessThreads, Context, Thread};
 pub use happens_before::Window;
 pub use ownership::binds_instance;
-pub use roots::{Root, RootKind};
+pub use roots::{IntentScope, Root, RootKind};
 
 /// Index of a function in [`Project::functions`].
 pub type FuncId = u32;
@@ -136,7 +136,9 @@ impl Project {
         project
     }
 
-    /// A thread started from code that runs on many threads at once runs many times too.
+    /// A thread started from code that runs on many threads at once runs many times too. Callers
+    /// inferred from intent do not count: they say the code may be called concurrently, not
+    /// that it is called many times (a lazily started helper thread is started once).
     fn spread_multiplicity(&mut self) {
         for r in 0..self.roots.len() {
             let Some((spawner, _)) = self.roots[r].spawner else {
@@ -145,7 +147,9 @@ impl Project {
             let ctx = &self.contexts[spawner as usize];
             let from_many = ctx.crowded
                 || ctx.threads.iter().any(|t| match t {
-                    Thread::Root(g) => self.group_many[*g as usize],
+                    Thread::Root(g) => {
+                        self.group_many[*g as usize] && !self.group_external[*g as usize]
+                    }
                     Thread::Beside(_) => false,
                 });
             if from_many {

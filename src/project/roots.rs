@@ -25,16 +25,29 @@ pub enum RootKind {
     /// The `run` method of a `threading.Thread` subclass.
     ThreadRun,
     /// A public method of a class meant to be used from several threads; `evidence` says why,
-    /// and `seen_at` is a thread start it cites.
+    /// `seen_at` is a thread start it cites, `scope` which of its state the evidence covers.
     ClassIntent {
         class: ClassId,
         evidence: String,
         seen_at: Option<Span>,
+        scope: IntentScope,
     },
     /// A public function of a module that keeps a module-level lock.
     ModuleIntent { module: String, evidence: String },
     /// Named by the `concurrent` setting.
     Declared { pattern: String },
+}
+
+/// Which state of a class its intent says is shared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IntentScope {
+    /// Its instances are shared (it holds a lock of its own, runs a thread of its own).
+    Instances,
+    /// Only its class-level state: every lock it has lives on the class (one for all instances,
+    /// typically serializing a class-level cache or output).
+    ClassLevel,
+    /// There is one module-level instance every importer uses: all of its state is shared.
+    Singleton,
 }
 
 /// A concurrency root: code that runs on threads other than the main one.
@@ -118,15 +131,20 @@ impl Project {
     /// Whether module `m` is test code (`tests/…`, `test_*.py`, `*_test.py`, `conftest.py`). Tests
     /// start threads to exercise code, one test at a time: they are not how the code runs.
     pub fn is_test_module(&self, m: usize) -> bool {
-        self.modules[m].module.split('.').any(|part| {
-            part == "test"
-                || part == "tests"
-                || part == "testing"
-                || part == "conftest"
-                || part.starts_with("test_")
-                || part.ends_with("_test")
-                || part.ends_with("_tests")
-        })
+        let parts: Vec<&str> = self.modules[m].module.split('.').collect();
+        // `t/unit/...`, `t/integration/...`: the celery family's test layout.
+        let t_layout =
+            parts.len() > 1 && parts[0] == "t" && matches!(parts[1], "unit" | "integration");
+        t_layout
+            || parts.iter().any(|part| {
+                *part == "test"
+                    || *part == "tests"
+                    || *part == "testing"
+                    || *part == "conftest"
+                    || part.starts_with("test_")
+                    || part.ends_with("_test")
+                    || part.ends_with("_tests")
+            })
     }
 
     /// Whether class `c` is a thread (`Some(false)`) or process (`Some(true)`) class.
@@ -310,6 +328,13 @@ impl Project {
                 continue;
             };
             let site = Some(Span::new(self.class_file(owner), self.class(owner).header));
+            let scope = if seen_at.is_some() {
+                IntentScope::Singleton
+            } else if self.locks_only_on_class(c) {
+                IntentScope::ClassLevel
+            } else {
+                IntentScope::Instances
+            };
             let mut methods: Vec<(String, FuncId)> = Vec::new();
             for &k in self.mro(c) {
                 for (name, _) in &self.class(k).methods {
@@ -342,6 +367,7 @@ impl Project {
                         class: owner,
                         evidence: evidence.clone(),
                         seen_at,
+                        scope,
                     },
                     entry,
                     many: true,
@@ -487,6 +513,52 @@ impl Project {
             .map(|(evidence, site)| (c, evidence, Some(site)))
     }
 
+    /// Whether every lock the class holds or takes lives on the class itself (shared by all
+    /// instances, typically serializing a class-level cache or output): then only class-level
+    /// state is meant to be shared, and the class starts no thread of its own.
+    fn locks_only_on_class(&self, c: ClassId) -> bool {
+        let mut any = false;
+        for &k in self.mro(c) {
+            if self.starts_own_thread(k) {
+                return false;
+            }
+            let class = self.class(k);
+            let on_class = |name: &str| {
+                self.is_class_attr(&crate::summary::Loc::Attr {
+                    class: class.qualname.clone(),
+                    name: name.to_string(),
+                })
+            };
+            for lock in &class.lock_attrs {
+                any = true;
+                if !on_class(lock) {
+                    return false;
+                }
+            }
+            // The locks its methods take: the class's own, on the class, or none of its own.
+            for (name, _) in &class.methods {
+                let Some(f) = self.own_method(k, name) else {
+                    continue;
+                };
+                let function = self.function(f);
+                let held = function
+                    .accesses
+                    .iter()
+                    .flat_map(|a| a.held.iter())
+                    .chain(function.calls.iter().flat_map(|c| c.held.iter()));
+                for lock in held {
+                    any = true;
+                    match self.lock_loc(f, lock) {
+                        crate::summary::Loc::Attr { .. }
+                            if self.is_class_attr(&self.lock_loc(f, lock)) => {}
+                        _ => return false,
+                    }
+                }
+            }
+        }
+        any
+    }
+
     /// Whether a method of class `k` starts a thread (not a process, not a pool task).
     fn starts_own_thread(&self, k: ClassId) -> bool {
         self.class(k).methods.iter().any(|(name, _)| {
@@ -518,6 +590,10 @@ impl Project {
         let &(m, i) = self.module_instances.get(&c)?;
         let module = &self.modules[m as usize];
         let name = &module.instances[i as usize].0;
+        // A private instance, or one in test code, is nobody's shared object.
+        if name.starts_with('_') || self.is_test_module(m as usize) {
+            return None;
+        }
         let package = module.module.split('.').next().unwrap_or(&module.module);
         let thread_site = self.package_thread_start(package)?;
         Some((

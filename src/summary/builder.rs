@@ -386,6 +386,7 @@ impl<'a> Builder<'a> {
         if kind != FunctionKind::Module {
             let fresh = returns_fresh(self.semantic, body, &self.frame().owned);
             self.functions[index].returns_fresh = fresh;
+            self.functions[index].raises_unless = self.raises_unless(body);
         }
         self.frames.pop();
         index
@@ -454,15 +455,16 @@ impl<'a> Builder<'a> {
                 .collect();
             self.summary().check_acts.extend(pairs);
         }
-        // Flags tested under a lock that is still held here guard this access.
-        let guards: Vec<(Loc, LockRef)> = self
+        // Flags tested around here guard this access (under the lock held at the test, when it
+        // is still held).
+        let guards: Vec<(Loc, Option<LockRef>)> = self
             .frame()
             .checks
             .iter()
             .filter(|check| check.loc != loc)
-            .filter_map(|check| {
-                let lock = check.held.iter().find(|l| held.contains(l))?;
-                Some((check.loc.clone(), lock.clone()))
+            .map(|check| {
+                let lock = check.held.iter().find(|l| held.contains(l)).cloned();
+                (check.loc.clone(), lock)
             })
             .collect();
         self.summary().accesses.push(Access {
@@ -638,13 +640,6 @@ impl<'a> Builder<'a> {
         match target {
             Expr::Name(_) | Expr::Attribute(_) => {
                 if let Some((loc, via_self)) = self.location(target) {
-                    // Rebinding an alias rebinds the local, not the location.
-                    if let Expr::Name(name) = target {
-                        if !augmented && self.frame_mut().aliases.remove(name.id.as_str()).is_some()
-                        {
-                            return;
-                        }
-                    }
                     let rmw = augmented || value.is_some_and(|v| self.reads_location(v, &loc));
                     let lazy_default =
                         !augmented && value.is_some_and(|v| self.is_lazy_default(v, &loc));
@@ -655,6 +650,13 @@ impl<'a> Builder<'a> {
                     };
                     let stored = match value {
                         Some(v) if !augmented && is_literal(v) => Stored::Constant,
+                        // A module-level object (a class, a function, an import): every thread
+                        // stores the same one.
+                        Some(v @ (Expr::Name(_) | Expr::Attribute(_)))
+                            if !augmented && self.is_module_reference(v) =>
+                        {
+                            Stored::Constant
+                        }
                         Some(v @ Expr::Call(call))
                             if !augmented
                                 && (self.semantic.type_of(&self.frame().scopes, v).is_some()
@@ -756,6 +758,7 @@ impl<'a> Builder<'a> {
                     super::is_thread_lock_type(ty) && !facts.counting.contains(*name)
                 })
                 .map(|(name, _)| name.clone())
+                .chain(facts.body_locks.iter().cloned())
                 .collect(),
             takes_lock: false,
             attr_kinds: facts.kinds,
@@ -765,6 +768,7 @@ impl<'a> Builder<'a> {
             not_thread_safe: says_not_thread_safe(&def.body),
         };
         summary.lock_attrs.sort();
+        summary.lock_attrs.dedup();
         for stmt in &def.body {
             let targets: Vec<&Expr> = match stmt {
                 Stmt::Assign(assign) => assign.targets.iter().collect(),
@@ -939,6 +943,8 @@ struct ClassFacts {
     fresh: Vec<String>,
     /// Attributes holding a `Semaphore(n)` that lets several threads in.
     counting: Vec<String>,
+    /// Locks assigned in the class body: one lock for every instance.
+    body_locks: Vec<String>,
     made_fresh: HashSet<String>,
     not_fresh: HashSet<String>,
 }
@@ -1004,6 +1010,15 @@ fn class_facts(semantic: &SemanticModel, def: &ast::StmtClassDef) -> ClassFacts 
                 for target in &assign.targets {
                     if let Expr::Name(name) = target {
                         facts.note(semantic, name.id.as_str(), &assign.value, &[], false);
+                        if let Expr::Call(call) = &*assign.value {
+                            let callee = semantic.qualified_name(&Scopes::default(), &call.func);
+                            if callee
+                                .as_deref()
+                                .is_some_and(|c| is_mutex_constructor(c, call))
+                            {
+                                facts.body_locks.push(name.id.to_string());
+                            }
+                        }
                     }
                 }
             }
@@ -1136,7 +1151,10 @@ fn ends_in_exit(body: &[Stmt]) -> bool {
 /// of a lazy initialization.
 fn is_lazy_test(test: &Expr) -> bool {
     match test {
-        Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => true,
+        Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => {
+            matches!(&*unary.operand, Expr::Name(_) | Expr::Attribute(_))
+                || is_lazy_test(&unary.operand)
+        }
         Expr::Compare(compare) => compare
             .comparators
             .iter()
@@ -1456,6 +1474,51 @@ impl<'a> Builder<'a> {
         let frame = self.frame_mut();
         frame.loop_depth -= 1;
         frame.loop_starts.pop();
+    }
+
+    /// `if not self.ready: raise ...` (after an optional docstring) as the first statement: the
+    /// flag the function insists on.
+    fn raises_unless(&self, body: &[Stmt]) -> Option<Loc> {
+        let first = match body {
+            [Stmt::Expr(doc), rest @ ..] if matches!(&*doc.value, Expr::StringLiteral(_)) => {
+                rest.first()
+            }
+            _ => body.first(),
+        }?;
+        let Stmt::If(node) = first else {
+            return None;
+        };
+        if !node.elif_else_clauses.is_empty() || !matches!(node.body.last(), Some(Stmt::Raise(_))) {
+            return None;
+        }
+        let mut checked = Vec::new();
+        self.collect_checked(&node.test, &mut checked);
+        match checked.as_slice() {
+            [(loc, _)] => Some(loc.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether `expr` names a module-level object: an import, a function or class of this module
+    /// (not a local, not shared mutable state).
+    fn is_module_reference(&self, expr: &Expr) -> bool {
+        if self.location(expr).is_some() {
+            return false;
+        }
+        let root = match expr {
+            Expr::Name(name) => name,
+            Expr::Attribute(attribute) => match &*attribute.value {
+                Expr::Name(name) => name,
+                _ => return false,
+            },
+            _ => return false,
+        };
+        !self.frame().locals.contains(root.id.as_str())
+            && matches!(
+                self.semantic
+                    .binding(&self.frame().scopes, root.id.as_str()),
+                Some(Binding::Import(_) | Binding::Function(_) | Binding::Class(_))
+            )
     }
 
     /// `self.x` / `cls.x` on this function's receiver: `x`.

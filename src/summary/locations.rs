@@ -21,9 +21,6 @@ impl Builder<'_> {
                 if frame.declared_global.contains(id) {
                     return Some((self.global(id), false));
                 }
-                if let Some(alias) = frame.aliases.get(id) {
-                    return Some(alias.clone());
-                }
                 if frame.captured.contains(id) {
                     return Some((
                         Loc::Cell {
@@ -120,10 +117,15 @@ impl Builder<'_> {
         })
     }
 
-    /// The container location whose contents `expr` (a subscript or method base) refers to.
+    /// The container location whose contents `expr` (a subscript or method base) refers to: a
+    /// local alias (`pending = self._pending`) names the same container, not the same binding.
     pub(super) fn container(&self, expr: &Expr) -> Option<(Loc, bool)> {
         match expr {
-            Expr::Name(_) | Expr::Attribute(_) => self.location(expr),
+            Expr::Name(name) => match self.frame().aliases.get(name.id.as_str()) {
+                Some(alias) => Some(alias.clone()),
+                None => self.location(expr),
+            },
+            Expr::Attribute(_) => self.location(expr),
             _ => None,
         }
     }

@@ -158,9 +158,10 @@ pub struct Access {
     pub shifts: bool,
     /// The write stores a literal (`self._closed = True`): a flag.
     pub constant: bool,
-    /// Flags tested, with a lock held, by an enclosing `if` or an earlier `if ...: return` that
-    /// guard this access (`with lock: if self._shutdown: raise ...; self._threads.add(t)`).
-    pub guards: Vec<(Loc, LockRef)>,
+    /// Flags tested by an enclosing `if` or an earlier `if ...: return` that guard this access,
+    /// with the lock held at the test and still held here, if any (`with lock: if
+    /// self._shutdown: raise ...; self._threads.add(t)`, `if not self.ready: raise ...`).
+    pub guards: Vec<(Loc, Option<LockRef>)>,
 }
 
 /// A test of shared state followed by an update that depends on it.
@@ -401,6 +402,9 @@ pub struct FunctionSummary {
     /// In a wrapper: the lock held around the call of the wrapped function (a parameter of the
     /// enclosing decorator): the decorated function runs under it.
     pub wraps_under: Option<LockRef>,
+    /// The function raises unless a flag says so (`def check_ready(self): if not self.ready:
+    /// raise ...`): what its callers do after calling it is guarded by that flag.
+    pub raises_unless: Option<Loc>,
 }
 
 impl FunctionSummary {
@@ -433,6 +437,7 @@ impl FunctionSummary {
             returns_callable: None,
             returns_fresh: false,
             wraps_under: None,
+            raises_unless: None,
         }
     }
 }

@@ -15,7 +15,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::{
-    confidence, describe_threads, flow, is_explicit, place, shorten, threads_of, SharedAccess,
+    confidence, describe_threads, flow, is_explicit, on_singleton, place, shorten, threads_of,
+    SharedAccess,
 };
 use crate::diagnostic::{Confidence, Diagnostic, Related};
 use crate::project::{binds_instance, FuncId, Project};
@@ -32,7 +33,9 @@ pub fn check(
     let mut seen: HashSet<(Span, Loc)> = HashSet::new();
     for function in 0..project.functions.len() as FuncId {
         let summary = project.function(function);
-        if summary.check_acts.is_empty() {
+        if summary.check_acts.is_empty()
+            || project.is_test_module(project.functions[function as usize].0 as usize)
+        {
             continue;
         }
         let ctx = &project.contexts[function as usize];
@@ -63,7 +66,7 @@ pub fn check(
                 // threads would each make (a lazily built member of a shared object).
                 && (is_explicit(project, &threads)
                     || shared.contains_key(&loc)
-                    || (pair.lazy_init && pair.act_creates));
+                    || (pair.lazy_init && pair.act_creates && !on_singleton(project, &threads)));
             let diagnostic = if concurrent {
                 if !seen.insert((check, loc.clone())) {
                     continue;
@@ -118,7 +121,8 @@ fn lazy_singleton(
 ) -> Option<Diagnostic> {
     let summary = project.function(function);
     let module = &project.modules[project.functions[function as usize].0 as usize];
-    if !pair.lazy_init || !pair.act_creates {
+    // A coroutine runs on its event loop's one thread.
+    if !pair.lazy_init || !pair.act_creates || summary.is_async {
         return None;
     }
     let public_api = match summary.kind {

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use rayon::prelude::*;
 
 use crate::diagnostic::{Confidence, Diagnostic, Related};
-use crate::project::{AccessThreads, FuncId, Project, RootId, RootKind, Thread};
+use crate::project::{AccessThreads, FuncId, IntentScope, Project, RootId, RootKind, Thread};
 use crate::python::TextRange;
 use crate::rules::{Rule, RuleSet};
 use crate::source::{SourceFiles, Span};
@@ -111,7 +111,10 @@ pub fn check(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diag
 }
 
 /// The threads code at `range` in `function` runs on, restricted for closure cells to the
-/// threads one call of the cell's function starts (each call has its own cells).
+/// threads one call of the cell's function starts (each call has its own cells), and for
+/// callers inferred from intent to the state they are evidence for: a class meant to be shared
+/// says its own attributes (only its class-level ones, when its locks live on the class) are
+/// reached from several threads, a module with a lock says so of its globals.
 pub fn threads_of(
     project: &Project,
     function: FuncId,
@@ -138,7 +141,38 @@ pub fn threads_of(
         });
         threads.crowded = false;
     }
+    threads.threads.retain(|t| match t {
+        Thread::Root(g) => intent_covers(project, *g, loc),
+        Thread::Beside(_) => true,
+    });
     threads
+}
+
+/// Whether the root group `group` reaches `loc` as far as its evidence goes: explicit threads
+/// reach everything they call; callers inferred from a class's intent reach that class's state.
+fn intent_covers(project: &Project, group: RootId, loc: &Loc) -> bool {
+    match &project.roots[group as usize].kind {
+        RootKind::ClassIntent { class, scope, .. } => match loc {
+            Loc::Attr { class: owner, .. } => {
+                let family = project.class_by_name.get(owner).is_some_and(|&k| {
+                    k == *class
+                        || project.mro(k).contains(class)
+                        || project.mro(*class).contains(&k)
+                });
+                family && (*scope != IntentScope::ClassLevel || project.is_class_attr(loc))
+            }
+            Loc::Global { name } => {
+                let module = &project.modules[project.classes[*class as usize].0 as usize].module;
+                name.rsplit_once('.').is_some_and(|(m, _)| m == module)
+            }
+            Loc::Cell { .. } => false,
+        },
+        RootKind::ModuleIntent { module, .. } => match loc {
+            Loc::Global { name } => name.rsplit_once('.').is_some_and(|(m, _)| m == module),
+            _ => false,
+        },
+        _ => true,
+    }
 }
 
 /// The accesses of code that may run on threads, by canonical location, in a deterministic order.
@@ -146,7 +180,10 @@ pub fn shared_accesses(project: &Project) -> BTreeMap<Loc, Vec<SharedAccess<'_>>
     let mut groups: BTreeMap<Loc, Vec<SharedAccess>> = BTreeMap::new();
     for function in 0..project.functions.len() as FuncId {
         let ctx = &project.contexts[function as usize];
-        if !ctx.is_concurrent() && project.windows[function as usize].is_empty() {
+        // Tests run code one test at a time: they are not how it runs.
+        if !ctx.is_concurrent() && project.windows[function as usize].is_empty()
+            || project.is_test_module(project.functions[function as usize].0 as usize)
+        {
             continue;
         }
         let file = project.file_of(function);
@@ -186,15 +223,38 @@ pub fn shared_accesses(project: &Project) -> BTreeMap<Loc, Vec<SharedAccess<'_>>
     // own: some write to it takes a lock that guards it, or it lives on the class or the module.
     for (loc, accesses) in groups.iter_mut() {
         let evidence = project.is_class_attr(loc)
-            || accesses
-                .iter()
-                .any(|a| a.access.kind.is_write() && guards_location(project, loc, &a.local_locks));
+            || accesses.iter().any(|a| {
+                a.access.kind.is_write()
+                    && (guards_location(project, loc, &a.local_locks)
+                        || (on_singleton(project, &a.threads) && is_update(a.access.kind)))
+            });
         if !evidence {
             accesses.retain(|a| a.is_explicit(project));
         }
     }
     groups.retain(|_, accesses| accesses.iter().any(|a| a.access.kind.is_write()));
     groups
+}
+
+/// A read-modify-write: the counter on a shared singleton that loses increments.
+fn is_update(kind: crate::summary::AccessKind) -> bool {
+    matches!(
+        kind,
+        crate::summary::AccessKind::ReadModifyWrite
+            | crate::summary::AccessKind::ContentReadModifyWrite
+    )
+}
+
+/// Whether code on `threads` runs on the one module-level instance of its class that every
+/// importer shares. Its read-modify-writes are shared updates; the rest of its state is
+/// usually set up once (options, registries) and is not evidence enough.
+pub fn on_singleton(project: &Project, threads: &AccessThreads) -> bool {
+    threads.threads.iter().any(|t| {
+        matches!(t, Thread::Root(g) if matches!(
+            project.roots[*g as usize].kind,
+            RootKind::ClassIntent { scope: IntentScope::Singleton, .. }
+        ))
+    })
 }
 
 /// Whether holding `locks` is evidence that `loc` is meant to be guarded. A lock that lives on
@@ -241,17 +301,12 @@ pub fn describe_threads(
     let mut many = false;
     // The evidence of classes and modules meant to be shared, said once in one phrase.
     let mut intents: Vec<String> = Vec::new();
-    // Threads the program starts say more than inferred intent: name those when there are any.
-    let any_explicit = is_explicit(project, threads);
     for thread in &threads.threads {
         let (group, beside) = match *thread {
             Thread::Root(g) => (g, false),
             Thread::Beside(g) => (g, true),
         };
         let root = &project.roots[group as usize];
-        if any_explicit && !root.is_explicit() && !beside {
-            continue;
-        }
         many |= project.group_many[group as usize];
         let site = root.site.map(|s| (s, place(files, s)));
         let phrase = match &root.kind {

@@ -23,16 +23,30 @@ pub fn on_module(checker: &mut Checker, body: &[Stmt]) {
 /// At every class definition, before its body is walked.
 pub fn on_class_def(checker: &mut Checker, def: &ast::StmtClassDef) {
     // This definition's own bases: a file can define two classes of one name in `if`/`else`.
-    let Some(base) = checker.semantic.class_of_def(def).and_then(|class| {
-        class
-            .bases
-            .iter()
-            .find_map(|base| checker.semantic.concurrency_base(base))
-    }) else {
+    let Some(class) = checker.semantic.class_of_def(def) else {
         return;
     };
-    thread_init_without_super::check(checker, def, base);
-    thread_start_overridden::check(checker, def, base);
+    if let Some(base) = class
+        .bases
+        .iter()
+        .find_map(|base| checker.semantic.concurrency_base(base))
+    {
+        thread_init_without_super::check(checker, def, base);
+        thread_start_overridden::check(checker, def, base);
+        return;
+    }
+    // A base from another module of the project may be a thread class: decided after linking.
+    let qualname = class.qualname.clone();
+    if class
+        .bases
+        .iter()
+        .any(|base| checker.is_foreign_class(base))
+    {
+        checker.deferring(&qualname, |checker, base| {
+            thread_init_without_super::check(checker, def, base);
+            thread_start_overridden::check(checker, def, base);
+        });
+    }
 }
 
 /// At every function definition, before its body is walked.

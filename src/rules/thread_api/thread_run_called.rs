@@ -45,9 +45,19 @@ pub fn check(checker: &mut Checker, call: &ast::ExprCall) {
     let Some(class) = checker.type_of(&attribute.value) else {
         return;
     };
-    let Some(base) = checker.semantic.concurrency_base(&class) else {
-        return;
-    };
+    match checker.semantic.concurrency_base(&class) {
+        Some(base) => report(checker, call, attribute, base),
+        // A class of another module of the project: a thread if its bases say so.
+        None if checker.is_foreign_class(&class) => {
+            checker.deferring(&class, |checker, base| {
+                report(checker, call, attribute, base)
+            });
+        }
+        None => {}
+    }
+}
+
+fn report(checker: &mut Checker, call: &ast::ExprCall, attribute: &ast::ExprAttribute, base: &str) {
     let receiver = checker.text(&*attribute.value);
     let what = if base == "multiprocessing.Process" {
         "process"
