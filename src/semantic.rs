@@ -7,7 +7,7 @@
 //! `self.t = Thread()` in a method). Function-local bindings are tracked by [`Scopes`] while a
 //! visitor walks the function bodies.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::python::ast::{self, Expr, Stmt};
 use crate::python::{Ranged, TextRange};
@@ -61,7 +61,7 @@ pub struct Scopes {
 impl Scopes {
     pub fn push(&mut self, is_class: bool) {
         self.stack.push(Scope {
-            bindings: HashMap::new(),
+            bindings: HashMap::default(),
             is_class,
         });
     }
@@ -273,15 +273,15 @@ impl SemanticModel {
                         bases,
                         range: def.range(),
                         methods,
-                        attr_types: HashMap::new(),
-                        body_aliases: HashMap::new(),
+                        attr_types: HashMap::default(),
+                        body_aliases: HashMap::default(),
                     });
                     self.class_by_range.insert(def.range(), index);
                     if prefix.is_empty() {
                         self.module_bindings
                             .insert(def.name.to_string(), Binding::Class(index));
                     }
-                    let mut attr_types = HashMap::new();
+                    let mut attr_types = HashMap::default();
                     for stmt in &def.body {
                         if let Stmt::FunctionDef(method) = stmt {
                             // `self.cond = cond` where the parameter is annotated `Condition`.
@@ -297,7 +297,7 @@ impl SemanticModel {
                             self.collect_attr_types(&method.body, &params, &mut attr_types);
                         }
                     }
-                    let mut body_aliases = HashMap::new();
+                    let mut body_aliases = HashMap::default();
                     for stmt in &def.body {
                         match stmt {
                             // `pool: ThreadPool` declares what the instances hold.

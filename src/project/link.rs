@@ -8,7 +8,7 @@
 //! returns. It also turns what a helper does to its parameters into accesses of the caller's
 //! shared state passed to it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{ClassId, Edge, FuncId, Project};
 use crate::summary::{Access, Callee, ClassSummary, FunctionKind, Loc, Receiver};
@@ -33,6 +33,7 @@ impl Project {
             if !self.packages.contains(package) {
                 self.packages.insert(package.to_string());
             }
+            self.first_function.push(self.functions.len() as FuncId);
             for (f, function) in module.functions.iter().enumerate() {
                 let id = self.functions.len() as FuncId;
                 self.functions.push((m as u32, f as u32));
@@ -78,7 +79,7 @@ impl Project {
             .iter()
             .flat_map(|m| m.globals.iter().map(move |g| format!("{}.{g}", m.module)))
             .collect();
-        let mut instances = HashMap::new();
+        let mut instances = HashMap::default();
         for (m, module) in self.modules.iter().enumerate() {
             for (i, (name, class)) in module.instances.iter().enumerate() {
                 if name.starts_with('_') {
@@ -215,16 +216,12 @@ impl Project {
     }
 
     pub(super) fn own_method(&self, class: ClassId, name: &str) -> Option<FuncId> {
-        let summary = self.class(class);
-        summary
+        let module = self.classes[class as usize].0 as usize;
+        self.class(class)
             .methods
             .iter()
             .find(|(n, _)| n == name)
-            .and_then(|_| {
-                self.function_by_name
-                    .get(&format!("{}.{name}", summary.qualname))
-                    .copied()
-            })
+            .map(|&(_, index)| self.first_function[module] + index)
     }
 
     /// Whether `class` derives (through project classes) from one of the standard `bases`.
@@ -381,7 +378,7 @@ impl Project {
     pub(super) fn resolve_edges(&mut self) {
         // Constructor calls per class first: attributes set from `__init__` parameters resolve
         // through them.
-        let mut constructions: HashMap<ClassId, Vec<(FuncId, u32)>> = HashMap::new();
+        let mut constructions: HashMap<ClassId, Vec<(FuncId, u32)>> = HashMap::default();
         for id in 0..self.functions.len() as FuncId {
             for (i, call) in self.function(id).calls.iter().enumerate() {
                 if call.args.iter().all(|a| a.callable.is_none()) {

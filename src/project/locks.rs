@@ -2,7 +2,9 @@
 //! function (computed by the propagation in [`super::contexts`]), the lock a locking decorator
 //! holds around the method it wraps, and locks passed in as arguments.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{FuncId, Project};
 use crate::summary::{Loc, LockRef};
@@ -72,7 +74,7 @@ impl Project {
     /// `@synchronized` where the decorator returns a wrapper that calls the function with a lock
     /// held: the decorated function runs under that lock (the receiver's, for a method).
     pub(super) fn compute_decorator_locks(&mut self) {
-        let mut out: HashMap<FuncId, Vec<Loc>> = HashMap::new();
+        let mut out: HashMap<FuncId, Vec<Loc>> = HashMap::default();
         for f in 0..self.functions.len() as FuncId {
             let function = self.function(f);
             for decorator in &function.decorators {
@@ -127,7 +129,7 @@ impl Project {
             return;
         }
         let callers = self.callers();
-        let mut out = HashMap::new();
+        let mut out = HashMap::default();
         for (f, index) in wanted {
             let mut agreed: Option<Option<Loc>> = None;
             for &(caller, e) in &callers[f as usize] {

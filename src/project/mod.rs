@@ -22,7 +22,7 @@ pub mod locks;
 pub mod ownership;
 pub mod roots;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::config::Settings;
 use crate::python::TextRange;
@@ -64,6 +64,8 @@ pub struct Project {
     module_instances: HashMap<ClassId, (u32, u32)>,
     /// Every function: (module index, function index in the module).
     pub functions: Vec<(u32, u32)>,
+    /// The id of each module's first function: its functions' ids follow in order.
+    first_function: Vec<FuncId>,
     pub function_by_name: HashMap<String, FuncId>,
     /// Every class: (module index, class index in the module).
     pub classes: Vec<(u32, u32)>,
@@ -100,28 +102,29 @@ impl Project {
     pub fn link(modules: Vec<ModuleSummary>, settings: &Settings) -> Self {
         let mut project = Project {
             modules,
-            module_by_name: HashMap::new(),
-            packages: HashSet::new(),
-            module_instances: HashMap::new(),
+            module_by_name: HashMap::default(),
+            packages: HashSet::default(),
+            module_instances: HashMap::default(),
             functions: Vec::new(),
-            function_by_name: HashMap::new(),
+            first_function: Vec::new(),
+            function_by_name: HashMap::default(),
             classes: Vec::new(),
-            class_by_name: HashMap::new(),
+            class_by_name: HashMap::default(),
             bases: Vec::new(),
             subclasses: Vec::new(),
             mros: Vec::new(),
             descendant_lists: Vec::new(),
-            constructions: HashMap::new(),
+            constructions: HashMap::default(),
             edges: Vec::new(),
             synthetic: Vec::new(),
             roots: Vec::new(),
             group_many: Vec::new(),
             group_external: Vec::new(),
-            globals: HashSet::new(),
-            root_keys: HashMap::new(),
+            globals: HashSet::default(),
+            root_keys: HashMap::default(),
             windows: Vec::new(),
-            param_locks: HashMap::new(),
-            decorator_locks: HashMap::new(),
+            param_locks: HashMap::default(),
+            decorator_locks: HashMap::default(),
             contexts: Vec::new(),
         };
         project.index();

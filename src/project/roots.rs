@@ -9,7 +9,7 @@
 //! threads), the public functions of modules that keep a lock, and what the `concurrent` setting
 //! names. Roots that run as one thread of control share a group.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use super::link::Target;
 use super::{ClassId, FuncId, Project, RootId};
@@ -204,7 +204,7 @@ impl Project {
 
     /// Roots the program starts; returns the thread classes started somewhere.
     fn explicit_roots(&mut self) -> HashSet<ClassId> {
-        let mut started = HashSet::new();
+        let mut started = HashSet::default();
         for id in 0..self.functions.len() as FuncId {
             if self.is_test_module(self.functions[id as usize].0 as usize) {
                 continue;

@@ -1,7 +1,7 @@
 //! The walk that builds a [`ModuleSummary`] from one module's AST and semantic model: one frame
 //! per function, method and lambda, with what the recorders in the sibling modules need.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::effects::{container_kind, is_literal, ITERATING_BUILTINS, SNAPSHOT_BUILTINS};
 use super::locks::is_mutex_constructor;
@@ -279,13 +279,13 @@ impl<'a> Builder<'a> {
             .map(|p| p.iter().map(|p| p.name().to_string()).collect())
             .unwrap_or_default();
         let mut locals: HashSet<String> = params.iter().cloned().collect();
-        let mut declared_global = HashSet::new();
-        let mut declared_nonlocal = HashSet::new();
-        let mut captured = HashSet::new();
-        let mut owned = HashMap::new();
-        let mut reassigned = HashSet::new();
+        let mut declared_global = HashSet::default();
+        let mut declared_nonlocal = HashSet::default();
+        let mut captured = HashSet::default();
+        let mut owned = HashMap::default();
+        let mut reassigned = HashSet::default();
         if kind != FunctionKind::Module {
-            let mut assigned = HashSet::new();
+            let mut assigned = HashSet::default();
             collect_locals(
                 body,
                 &mut assigned,
@@ -301,7 +301,7 @@ impl<'a> Builder<'a> {
             for name in declared_global.iter().chain(&declared_nonlocal) {
                 locals.remove(name);
             }
-            let mut free = HashSet::new();
+            let mut free = HashSet::default();
             collect_nested_free_names(body, &mut free);
             captured = locals.intersection(&free).cloned().collect();
             owned = owned_locals(self.semantic, body, &locals, &captured);
@@ -363,15 +363,15 @@ impl<'a> Builder<'a> {
             reassigned,
             self_name,
             cls_name,
-            aliases: HashMap::new(),
+            aliases: HashMap::default(),
             held: Vec::new(),
             loop_depth: 0,
             loop_starts: Vec::new(),
             checks: Vec::new(),
             in_test: 0,
-            snapshots: HashSet::new(),
-            submitted: HashSet::new(),
-            assigned_at: HashMap::new(),
+            snapshots: HashSet::default(),
+            submitted: HashSet::default(),
+            assigned_at: HashMap::default(),
             qualname,
             assigning: None,
             threads: Vec::new(),
@@ -892,23 +892,23 @@ impl<'a> Builder<'a> {
             kind: FunctionKind::Lambda,
             is_nested: true,
             scopes,
-            declared_global: HashSet::new(),
+            declared_global: HashSet::default(),
             locals: params.iter().cloned().collect(),
-            captured: HashSet::new(),
-            owned: HashMap::new(),
+            captured: HashSet::default(),
+            owned: HashMap::default(),
             params,
-            reassigned: HashSet::new(),
+            reassigned: HashSet::default(),
             self_name,
             cls_name,
-            aliases: HashMap::new(),
+            aliases: HashMap::default(),
             held: Vec::new(),
             loop_depth: 0,
             loop_starts: Vec::new(),
             checks: Vec::new(),
             in_test: 0,
-            snapshots: HashSet::new(),
-            submitted: HashSet::new(),
-            assigned_at: HashMap::new(),
+            snapshots: HashSet::default(),
+            submitted: HashSet::default(),
+            assigned_at: HashMap::default(),
             qualname,
             assigning: None,
             threads: Vec::new(),

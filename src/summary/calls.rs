@@ -142,12 +142,15 @@ impl Builder<'_> {
     /// The arguments worth following into the callee.
     fn args_of(&self, call: &ast::ExprCall) -> Vec<Arg> {
         let mut out = Vec::new();
+        // Callables matter where a constructor may store them (`Worker(function=handle)`).
+        let constructs = self.constructs(call);
         let mut describe = |position: Option<u32>, keyword: Option<String>, value: &Expr| {
             if matches!(value, Expr::Starred(_)) {
                 return false;
             }
             let loc = self.container(value).map(|(loc, _)| loc);
             let callable = match value {
+                _ if !constructs => None,
                 Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_) => match self.callee_of(value)
                 {
                     Callee::Unknown => None,
@@ -177,6 +180,21 @@ impl Builder<'_> {
             }
         }
         out
+    }
+
+    /// Whether `call` constructs an object (calls a class).
+    fn constructs(&self, call: &ast::ExprCall) -> bool {
+        let Some(callee) = self
+            .semantic
+            .qualified_name(&self.frame().scopes, &call.func)
+        else {
+            return false;
+        };
+        callee
+            .rsplit('.')
+            .next()
+            .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_uppercase()))
+            || self.semantic.class_by_qualname(&callee).is_some()
     }
 
     /// Records the call edge of `call`.

@@ -6,7 +6,7 @@
 //! assigned anywhere, put in a container, captured by a closure, handed to a thread. Passing it to
 //! an ordinary call keeps it owned (the callee borrows it), the precision-first choice.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::checker::{STACK_GROWTH, STACK_RED_ZONE};
 use crate::python::ast::{Expr, Stmt};
@@ -144,7 +144,7 @@ pub fn collect_nested_free_names(body: &[Stmt], out: &mut HashSet<String>) {
                 }
                 Stmt::ClassDef(def) => {
                     // Methods see the enclosing function's names, not the class body's.
-                    let mut inner = HashSet::new();
+                    let mut inner = HashSet::default();
                     collect_nested_free_names(&def.body, &mut inner);
                     self.nested.extend(inner);
                 }
@@ -159,8 +159,8 @@ pub fn collect_nested_free_names(body: &[Stmt], out: &mut HashSet<String>) {
                         .iter()
                         .flat_map(|p| p.iter().map(|p| p.name().to_string()))
                         .collect();
-                    let mut loads = HashSet::new();
-                    let mut nested = HashSet::new();
+                    let mut loads = HashSet::default();
+                    let mut nested = HashSet::default();
                     Scan {
                         loads: &mut loads,
                         nested: &mut nested,
@@ -189,7 +189,7 @@ pub fn collect_nested_free_names(body: &[Stmt], out: &mut HashSet<String>) {
                         .iter()
                         .flat_map(|g| target_names(&g.target))
                         .collect();
-                    let mut loads = HashSet::new();
+                    let mut loads = HashSet::default();
                     let mut scan = Scan {
                         loads: &mut loads,
                         nested: &mut *self.nested,
@@ -206,11 +206,11 @@ pub fn collect_nested_free_names(body: &[Stmt], out: &mut HashSet<String>) {
     /// The free variables of a function with these parameters and body.
     fn function_free_names(params: &[String], body: &[Stmt]) -> HashSet<String> {
         let mut locals: HashSet<String> = params.iter().cloned().collect();
-        let mut globals = HashSet::new();
-        let mut nonlocals = HashSet::new();
+        let mut globals = HashSet::default();
+        let mut nonlocals = HashSet::default();
         collect_locals(body, &mut locals, &mut globals, &mut nonlocals);
-        let mut loads = HashSet::new();
-        let mut nested = HashSet::new();
+        let mut loads = HashSet::default();
+        let mut nested = HashSet::default();
         let mut scan = Scan {
             loads: &mut loads,
             nested: &mut nested,
@@ -227,7 +227,7 @@ pub fn collect_nested_free_names(body: &[Stmt], out: &mut HashSet<String>) {
             .collect()
     }
 
-    let mut loads = HashSet::new();
+    let mut loads = HashSet::default();
     let mut scan = Scan {
         loads: &mut loads,
         nested: out,
@@ -372,8 +372,8 @@ pub fn owned_locals(
     }
     let mut scan = Scan {
         semantic,
-        made: HashMap::new(),
-        escaped: HashSet::new(),
+        made: HashMap::default(),
+        escaped: HashSet::default(),
     };
     for stmt in body {
         scan.visit_stmt(stmt);
