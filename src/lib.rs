@@ -12,6 +12,7 @@ pub mod config;
 pub mod debug;
 pub mod diagnostic;
 pub mod discover;
+pub mod encoding;
 pub mod pipeline;
 pub mod project;
 pub mod python;

@@ -408,14 +408,14 @@ pub fn read_source(path: &Path) -> Result<Arc<str>, String> {
     decode_source(bytes).map(Arc::from)
 }
 
-/// Source bytes as UTF-8 text, or why they are not.
+/// Source bytes as text (UTF-8, or the encoding a PEP 263 declaration names), or why they cannot
+/// be decoded.
 pub fn decode_source(bytes: Vec<u8>) -> Result<String, String> {
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not valid UTF-8 (first bad byte at offset {})",
-            e.utf8_error().valid_up_to()
-        )
-    })
+    match crate::encoding::decode(&bytes)? {
+        // Valid UTF-8: keep the buffer, no copy.
+        std::borrow::Cow::Borrowed(_) => Ok(String::from_utf8(bytes).unwrap_or_default()),
+        std::borrow::Cow::Owned(text) => Ok(text),
+    }
 }
 
 /// Trees up to this deep are analyzed on the worker's own stack (64 MiB in `snarl check`; at least

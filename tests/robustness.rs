@@ -303,3 +303,26 @@ fn report_in(project: &Project, format: &str) -> (i32, String, String) {
         String::from_utf8(output.stderr).unwrap(),
     )
 }
+
+#[test]
+fn files_with_a_coding_declaration_are_decoded_as_cpython_does() {
+    let project = Project::new("pep263");
+    project
+        .write(
+            "latin.py",
+            b"# -*- coding: latin-1 -*-\nimport threading\nname = '\xe9t\xe9'\n\ndef run(): pass\n\nthreading.Thread(target=run()).start()\n".as_slice(),
+        )
+        .write("cyrillic.py", b"#!/usr/bin/env python\n# coding: koi8-r\ns = '\xd0\xd2\xc9\xd7\xc5\xd4'\n".as_slice())
+        .write("unknown.py", b"# coding: klingon\nx = 1\n".as_slice());
+    let (code, stdout, _) = report(&project, &[]);
+    assert_eq!(code, 1);
+    // The latin-1 file is analyzed (its SN101 is found); the unknown codec is a read error.
+    assert_eq!(
+        common::findings(&stdout),
+        strings(&["latin.py SN101", "unknown.py SN002"])
+    );
+    assert!(
+        stdout.contains("declares the encoding `klingon`"),
+        "{stdout}"
+    );
+}
