@@ -13,6 +13,7 @@ pub mod debug;
 pub mod diagnostic;
 pub mod discover;
 pub mod encoding;
+pub mod map;
 pub mod pipeline;
 pub mod project;
 pub mod python;

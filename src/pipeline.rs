@@ -347,8 +347,9 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &dyn SettingsFor) -> Fi
         let (found, deferred) =
             Checker::new(id, &source.text, &semantic, rules).check_module(&parsed.module);
         diagnostics.extend(found);
-        let summary = needs_summary(settings.project_settings().rules)
-            .then(|| summary::summarize(id, &parsed.module, &semantic));
+        let summary = needs_summary(settings.project_settings().rules).then(|| {
+            summary::summarize(id, &parsed.module, &semantic, is_non_production(&file.path))
+        });
         let noqa = NoqaIndex::from_comments(&source, &parsed.comments);
         drop(semantic);
         drop_ast(parsed);
@@ -368,6 +369,29 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &dyn SettingsFor) -> Fi
             analyze,
         )
     }
+}
+
+/// Whether `path` lies under tests, examples, documentation, demos or benchmarks: code that
+/// shows or exercises a library, not how it runs.
+fn is_non_production(path: &Path) -> bool {
+    path.components().any(|part| {
+        let part = part.as_os_str().to_string_lossy().to_ascii_lowercase();
+        matches!(
+            part.as_str(),
+            "test"
+                | "tests"
+                | "testing"
+                | "example"
+                | "examples"
+                | "doc"
+                | "docs"
+                | "demo"
+                | "demos"
+                | "benchmark"
+                | "benchmarks"
+                | "samples"
+        )
+    })
 }
 
 /// Whether the project phase runs rules of `rules`.

@@ -43,6 +43,8 @@ pub struct ClassInfo {
     pub attr_types: HashMap<String, String>,
     /// `name = something.qualified` in the class body: `_thread_class = threading.Thread`.
     pub body_aliases: HashMap<String, String>,
+    /// Methods read as attributes: `@property`, `@cached_property`.
+    pub properties: Vec<String>,
 }
 
 /// Bindings of one scope while a visitor walks the code.
@@ -266,6 +268,25 @@ impl SemanticModel {
                             _ => None,
                         })
                         .collect();
+                    let properties = def
+                        .body
+                        .iter()
+                        .filter_map(|stmt| match stmt {
+                            Stmt::FunctionDef(f)
+                                if f.decorator_list.iter().any(|d| {
+                                    let name = match &d.expression {
+                                        Expr::Name(n) => n.id.as_str(),
+                                        Expr::Attribute(a) => a.attr.as_str(),
+                                        _ => "",
+                                    };
+                                    matches!(name, "property" | "cached_property")
+                                }) =>
+                            {
+                                Some(f.name.to_string())
+                            }
+                            _ => None,
+                        })
+                        .collect();
                     let index = self.classes.len();
                     self.classes.push(ClassInfo {
                         name: def.name.to_string(),
@@ -275,6 +296,7 @@ impl SemanticModel {
                         methods,
                         attr_types: HashMap::default(),
                         body_aliases: HashMap::default(),
+                        properties,
                     });
                     self.class_by_range.insert(def.range(), index);
                     if prefix.is_empty() {

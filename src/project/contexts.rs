@@ -45,6 +45,8 @@ pub struct Context {
     /// Whether its `self` is always the object a thread was started for (a thread's own `run`,
     /// `Thread(target=w.loop)` with `w` made for it): one object per thread.
     pub self_per_thread: Option<bool>,
+    /// Which of its first 64 parameters hold an object the caller owns, on every path in.
+    pub owned_params: Option<u64>,
     /// The call that first reached it: (caller, call site), for the path in reports.
     pub pred: Option<(FuncId, TextRange)>,
 }
@@ -90,6 +92,7 @@ impl Project {
             changed |= merge_lockset(ctx, &BTreeSet::new());
             changed |= merge_flag(&mut ctx.self_owned, owned);
             changed |= merge_flag(&mut ctx.self_per_thread, per_thread);
+            changed |= merge_bits(&mut ctx.owned_params, 0);
             if changed {
                 enqueue(&mut queue, &mut queued, entry);
             }
@@ -118,6 +121,7 @@ impl Project {
                 let mut held = lockset.clone();
                 held.extend(call.held.iter().map(|l| self.lock_loc(f, l)));
                 let owned = self.edge_owned(f, edge);
+                let params = self.owned_arguments(f, edge);
                 let per_thread =
                     call.receiver == Receiver::Own && ctx.self_per_thread == Some(true);
                 let target = &mut self.contexts[g as usize];
@@ -132,6 +136,7 @@ impl Project {
                 changed |= merge_lockset(target, &held);
                 changed |= merge_flag(&mut target.self_owned, owned);
                 changed |= merge_flag(&mut target.self_per_thread, per_thread);
+                changed |= merge_bits(&mut target.owned_params, params);
                 if target.pred.is_none() && g != f {
                     target.pred = Some((f, site));
                 }
@@ -265,6 +270,21 @@ fn merge_flag(flag: &mut Option<bool>, incoming: bool) -> bool {
         }
         Some(true) if !incoming => {
             *flag = Some(false);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Bits that hold only if they hold on every path: `None` until reached, then `and`-ed.
+fn merge_bits(bits: &mut Option<u64>, incoming: u64) -> bool {
+    match *bits {
+        None => {
+            *bits = Some(incoming);
+            true
+        }
+        Some(current) if current & incoming != current => {
+            *bits = Some(current & incoming);
             true
         }
         _ => false,

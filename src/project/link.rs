@@ -443,6 +443,8 @@ impl Project {
                 held: call.held.clone(),
                 via_self: false,
                 atomic: false,
+                in_place: false,
+                item: false,
                 shifts: kind == crate::summary::AccessKind::Mutate,
                 constant: false,
                 guards: Vec::new(),
@@ -544,6 +546,23 @@ impl Project {
             }
             Loc::Cell { .. } => None,
         }
+    }
+
+    /// Whether the attribute at `loc` holds an object of a class of the project.
+    pub fn is_object_of_project_class(&self, loc: &Loc) -> bool {
+        let Loc::Attr { class, name } = loc else {
+            return false;
+        };
+        let Some(&c) = self.class_by_name.get(class) else {
+            return false;
+        };
+        self.class_fact(c, |k| {
+            k.attr_classes
+                .iter()
+                .find(|(a, _)| a == name)
+                .map(|(_, ty)| ty.clone())
+        })
+        .is_some_and(|ty| matches!(self.resolve_name(&ty), Some(Target::Class(_))))
     }
 
     /// Functions nested in `function` (its `<locals>`, lambdas), by qualified-name prefix.

@@ -8,7 +8,7 @@
 //! shared state either.
 
 use super::{Edge, FuncId, Project};
-use crate::summary::{Access, AccessKind, ContainerKind, Loc, Receiver};
+use crate::summary::{Access, AccessKind, ArgSource, ContainerKind, Loc, Receiver};
 
 impl Project {
     /// Whether the callee of `edge` runs on an object `caller` owns.
@@ -28,8 +28,45 @@ impl Project {
                     || (!functions.is_empty()
                         && functions.iter().all(|&f| self.function(f).returns_fresh))
             }
+            Receiver::Param { index } => self.param_owned(caller, *index),
             Receiver::None | Receiver::Other => false,
         }
+    }
+
+    /// Whether parameter `index` of `function` holds an object its callers own, on every path.
+    fn param_owned(&self, function: FuncId, index: u32) -> bool {
+        index < 64
+            && self.contexts[function as usize]
+                .owned_params
+                .is_some_and(|bits| bits & (1 << index) != 0)
+    }
+
+    /// Which parameters of the callee of `edge` receive objects `caller` owns (RacerD's
+    /// ownership through arguments: a helper given a fresh object works on an owned object).
+    pub(super) fn owned_arguments(&self, caller: FuncId, edge: &Edge) -> u64 {
+        let call = &self.function(caller).calls[edge.call as usize];
+        let callee = self.function(edge.callee);
+        let caller_owned = self.contexts[caller as usize].self_owned == Some(true);
+        let mut bits = 0u64;
+        for (index, _) in callee.params.iter().enumerate().take(64) {
+            let index = index as u32;
+            let Some(arg) = self.argument_for(call, edge.callee, index, edge.bound) else {
+                continue;
+            };
+            let owned = match &arg.source {
+                Some(ArgSource::Owned) => true,
+                Some(ArgSource::Param { index }) => self.param_owned(caller, *index),
+                Some(ArgSource::OwnSelf) => caller_owned,
+                Some(ArgSource::OwnAttr { name }) => {
+                    caller_owned && self.is_fresh_attr(caller, name)
+                }
+                None => false,
+            };
+            if owned {
+                bits |= 1 << index;
+            }
+        }
+        bits
     }
 
     /// Whether the class of `function` only ever fills attribute `name` with fresh objects.

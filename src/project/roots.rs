@@ -108,6 +108,27 @@ const CONCURRENT_DUNDERS: &[&str] = &[
     "__len__",
 ];
 
+/// Set-up methods: the owner calls them once, before it shares the object.
+const SETUP_METHODS: &[&str] = &[
+    "start",
+    "open",
+    "connect",
+    "setup",
+    "set_up",
+    "initialize",
+    "configure",
+    "prepare",
+    "load",
+    "restart",
+    "graceful",
+    "reload",
+];
+
+/// Whether `name` is a set-up method: called once, by the owner, before the object is shared.
+pub fn is_setup_method(name: &str) -> bool {
+    SETUP_METHODS.contains(&name)
+}
+
 const THREAD_BASES: &[&str] = &["threading.Thread", "threading.Timer"];
 const PROCESS_BASES: &[&str] = &["multiprocessing.Process"];
 
@@ -128,9 +149,13 @@ impl Project {
         id
     }
 
-    /// Whether module `m` is test code (`tests/…`, `test_*.py`, `*_test.py`, `conftest.py`). Tests
-    /// start threads to exercise code, one test at a time: they are not how the code runs.
+    /// Whether module `m` is test code (`tests/…`, `test_*.py`, `*_test.py`, `conftest.py`) or
+    /// lives with examples, docs, demos or benchmarks. Tests start threads to exercise code, one
+    /// test at a time, and examples show one way to use it: neither is how the code runs.
     pub fn is_test_module(&self, m: usize) -> bool {
+        if self.modules[m].non_production {
+            return true;
+        }
         let parts: Vec<&str> = self.modules[m].module.split('.').collect();
         // `t/unit/...`, `t/integration/...`: the celery family's test layout.
         let t_layout =
@@ -177,20 +202,28 @@ impl Project {
     pub(super) fn find_roots(&mut self, declared: &[String]) {
         let started_classes = self.explicit_roots();
         self.unstarted_thread_classes(&started_classes);
-        let mut explicit_entries: HashSet<FuncId> = self.roots.iter().map(|r| r.entry).collect();
-        // Helpers the project calls with a lock held are meant to run under it: their callers,
-        // not their callers' users, are the entry points.
+        // A thread's own loop is a root of its own. A module's public function, or a property,
+        // that the project itself calls with a lock held is a helper meant to run under it: its
+        // callers, not their users, are the entry points. A class's other public methods are
+        // its users' API, whoever else calls them.
+        let explicit_entries: HashSet<FuncId> = self.roots.iter().map(|r| r.entry).collect();
+        let mut under_lock = explicit_entries.clone();
         for (f, edges) in self.edges.iter().enumerate() {
             let calls = &self.function(f as FuncId).calls;
-            explicit_entries.extend(
+            under_lock.extend(
                 edges
                     .iter()
                     .filter(|edge| !calls[edge.call as usize].held.is_empty())
                     .map(|edge| edge.callee),
             );
         }
-        self.intent_roots(&explicit_entries);
-        self.module_intent_roots(&explicit_entries);
+        let class_entries: HashSet<FuncId> = under_lock
+            .iter()
+            .copied()
+            .filter(|&f| explicit_entries.contains(&f) || self.function(f).property)
+            .collect();
+        self.intent_roots(&class_entries);
+        self.module_intent_roots(&under_lock);
         self.declared_roots(declared);
         // A thread started from code that runs on many threads runs many times too.
         self.group_many = vec![false; self.roots.len()];
@@ -346,8 +379,20 @@ impl Project {
                     }
                 }
             }
+            // "This is the only thread-safe method": the class's users call it from other
+            // threads, and nothing else.
+            let sole = methods
+                .iter()
+                .find(|(_, f)| self.function(*f).sole_thread_safe)
+                .map(|(_, f)| *f);
+            // What the class's own threads run on the object (their loop and the methods it
+            // calls on `self`) is the threads' code, not its users' API.
+            let internal = self.reached_on_self(explicit_entries, c);
             let mut group = RootId::MAX;
             for (name, entry) in methods {
+                if sole.is_some_and(|sole| sole != entry) || internal.contains(&entry) {
+                    continue;
+                }
                 // A thread's own loop (`run`, a thread target) is a root of its own, with its own
                 // multiplicity; intent does not make it run twice.
                 if explicit_entries.contains(&entry) {
@@ -356,6 +401,8 @@ impl Project {
                 let public = !name.starts_with('_') || CONCURRENT_DUNDERS.contains(&name.as_str());
                 let function = self.function(entry);
                 if !public
+                    || SETUP_METHODS.contains(&name.as_str())
+                    || function.not_thread_safe
                     || function.is_async
                     || function.kind == FunctionKind::StaticMethod && name.starts_with('_')
                     || (self.thread_class(c).is_some() && matches!(name.as_str(), "run" | "start"))
@@ -380,6 +427,31 @@ impl Project {
                 group = self.roots[id as usize].group;
             }
         }
+    }
+
+    /// The methods of `class` (or its family) that the explicit roots among `entries` running
+    /// on it reach through calls on `self`.
+    fn reached_on_self(&self, entries: &HashSet<FuncId>, class: ClassId) -> HashSet<FuncId> {
+        let family = |f: FuncId| {
+            self.function(f).class.as_deref().is_some_and(|owner| {
+                self.class_by_name
+                    .get(owner)
+                    .is_some_and(|&k| k == class || self.mro(class).contains(&k))
+            })
+        };
+        let mut stack: Vec<FuncId> = entries.iter().copied().filter(|&f| family(f)).collect();
+        let mut seen: HashSet<FuncId> = stack.iter().copied().collect();
+        while let Some(f) = stack.pop() {
+            let calls = &self.function(f).calls;
+            for edge in &self.edges[f as usize] {
+                if calls[edge.call as usize].receiver == crate::summary::Receiver::Own
+                    && seen.insert(edge.callee)
+                {
+                    stack.push(edge.callee);
+                }
+            }
+        }
+        seen
     }
 
     /// Intent: modules with a module-level lock.
@@ -491,8 +563,8 @@ impl Project {
         for &k in self.mro(c) {
             let class = self.class(k);
             let short = short_name(&class.qualname);
-            if let Some(lock) = class.lock_attrs.first() {
-                return Some((k, format!("`{short}` holds the lock `{lock}`"), None));
+            if let Some(lock) = class.taken_locks.first() {
+                return Some((k, format!("`{short}` takes its lock `{lock}`"), None));
             }
             if class.takes_lock {
                 return Some((k, format!("`{short}` takes a lock in its methods"), None));
@@ -500,14 +572,6 @@ impl Project {
             if self.starts_own_thread(k) {
                 return Some((k, format!("`{short}` starts a thread of its own"), None));
             }
-        }
-        if self.thread_class(c) == Some(false) {
-            let short = short_name(&self.class(c).qualname);
-            return Some((
-                c,
-                format!("`{short}` is a thread: other threads call its methods while it runs"),
-                None,
-            ));
         }
         self.module_instance(c)
             .map(|(evidence, site)| (c, evidence, Some(site)))
@@ -559,12 +623,14 @@ impl Project {
         any
     }
 
-    /// Whether a method of class `k` starts a thread (not a process, not a pool task).
+    /// Whether a method of class `k` starts a thread (not a process, not a pool task) that
+    /// outlives the call (one joined before the method returns is the method's own business).
     fn starts_own_thread(&self, k: ClassId) -> bool {
         self.class(k).methods.iter().any(|(name, _)| {
             self.own_method(k, name).is_some_and(|f| {
                 self.function(f).spawns.iter().any(|s| {
                     s.start != Start::Never
+                        && s.beside_until.is_none()
                         && match s.kind {
                             SpawnKind::Thread | SpawnKind::Timer | SpawnKind::StartNewThread => {
                                 true

@@ -22,8 +22,14 @@ use crate::source::FileId;
 /// How deeply functions, classes and lambdas are followed into each other.
 const MAX_NESTED_FUNCTIONS: usize = 64;
 
-/// Summarizes `module`.
-pub fn summarize(file: FileId, module: &ast::ModModule, semantic: &SemanticModel) -> ModuleSummary {
+/// Summarizes `module`; `non_production` says its file is a test, an example, documentation, a
+/// demo or a benchmark.
+pub fn summarize(
+    file: FileId,
+    module: &ast::ModModule,
+    semantic: &SemanticModel,
+    non_production: bool,
+) -> ModuleSummary {
     let mut globals = Vec::new();
     collect_module_globals(&module.body, &mut globals);
     let global_set: HashSet<String> = globals.iter().cloned().collect();
@@ -42,6 +48,7 @@ pub fn summarize(file: FileId, module: &ast::ModModule, semantic: &SemanticModel
         classes: Vec::new(),
         frames: Vec::new(),
         counting: Vec::new(),
+        single_workers: Vec::new(),
     };
     let qualname = semantic.qualify("<module>");
     builder.function(FunctionDef {
@@ -57,6 +64,7 @@ pub fn summarize(file: FileId, module: &ast::ModModule, semantic: &SemanticModel
     let mut summary = ModuleSummary {
         file,
         module: semantic.module_name.clone(),
+        non_production,
         globals,
         lock_globals,
         global_kinds: Vec::new(),
@@ -132,6 +140,8 @@ fn module_bindings(semantic: &SemanticModel, body: &[Stmt], out: &mut ModuleSumm
                     }
                 }
             }
+            // What a script makes under `if __name__ == "__main__":` is nobody's import.
+            Stmt::If(node) if is_main_guard(&node.test) => {}
             Stmt::If(_) | Stmt::Try(_) => {
                 crate::semantic::for_each_nested_body(stmt, |inner| {
                     module_bindings(semantic, inner, out)
@@ -140,6 +150,18 @@ fn module_bindings(semantic: &SemanticModel, body: &[Stmt], out: &mut ModuleSumm
             _ => {}
         }
     }
+}
+
+/// `__name__ == "__main__"`.
+fn is_main_guard(test: &Expr) -> bool {
+    let Expr::Compare(compare) = test else {
+        return false;
+    };
+    let names_main = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == "__name__");
+    let is_main = |e: &Expr| matches!(e, Expr::StringLiteral(s) if s.value.to_str() == "__main__");
+    compare.comparators.len() == 1
+        && ((names_main(&compare.left) && is_main(&compare.comparators[0]))
+            || (is_main(&compare.left) && names_main(&compare.comparators[0])))
 }
 
 /// What holds a thread, pool or future: a local, or an attribute of the receiver.
@@ -171,6 +193,8 @@ pub(super) struct Check {
     pub range: TextRange,
     pub held: Vec<LockRef>,
     pub lazy: bool,
+    /// The test's block ends in `return`/`raise`/`continue`/`break`.
+    pub exits: bool,
 }
 
 /// Per-function walk state.
@@ -223,6 +247,10 @@ pub(super) struct Frame {
     pub with_ends: Vec<(Holder, u32)>,
     /// Where the statement being walked ends.
     pub statement_end: u32,
+    /// Locals bound to a pool with a single worker.
+    pub single_worker_locals: HashSet<String>,
+    /// Nesting depth of `if` blocks that run only on the main thread.
+    pub main_thread_only: usize,
     /// Nesting depth of `try` blocks that handle `ValueError` / `KeyError`.
     pub catches_value_error: usize,
     pub catches_key_error: usize,
@@ -236,6 +264,8 @@ pub(super) struct Builder<'a> {
     pub frames: Vec<Frame>,
     /// Attributes holding a counting semaphore: (class, attribute).
     pub counting: Vec<(String, String)>,
+    /// Attributes holding a pool with a single worker: (class, attribute).
+    pub single_workers: Vec<(String, String)>,
 }
 
 /// What [`Builder::function`] needs to know of a definition.
@@ -378,6 +408,8 @@ impl<'a> Builder<'a> {
             pools: Vec::new(),
             with_ends: Vec::new(),
             statement_end: range.end().to_u32(),
+            single_worker_locals: HashSet::default(),
+            main_thread_only: 0,
             catches_value_error: 0,
             catches_key_error: 0,
         });
@@ -387,6 +419,9 @@ impl<'a> Builder<'a> {
             let fresh = returns_fresh(self.semantic, body, &self.frame().owned);
             self.functions[index].returns_fresh = fresh;
             self.functions[index].raises_unless = self.raises_unless(body);
+            self.functions[index].not_thread_safe = says_not_thread_safe(body);
+            self.functions[index].sole_thread_safe =
+                docstring_says(body, &["only thread safe method", "only threadsafe method"]);
         }
         self.frames.pop();
         index
@@ -412,7 +447,10 @@ impl<'a> Builder<'a> {
             // `if k in seen: return` — the check guards the rest of the block.
             if let Stmt::If(node) = stmt {
                 if node.elif_else_clauses.is_empty() && ends_in_exit(&node.body) {
-                    let checks = self.checks_of(&node.test);
+                    let mut checks = self.checks_of(&node.test);
+                    for check in &mut checks {
+                        check.exits = true;
+                    }
                     self.frame_mut().checks.extend(checks);
                 }
             }
@@ -449,7 +487,11 @@ impl<'a> Builder<'a> {
                     held_at_act: held.clone(),
                     via_self,
                     act_is_constant: stored == Stored::Constant,
-                    act_creates: stored == Stored::Created,
+                    creates: match &stored {
+                        Stored::Created(class) => Some(class.clone()),
+                        _ => None,
+                    },
+                    check_exits: check.exits,
                     lazy_init: check.lazy,
                 })
                 .collect();
@@ -474,6 +516,8 @@ impl<'a> Builder<'a> {
             held,
             via_self,
             atomic: false,
+            in_place: false,
+            item: false,
             shifts: false,
             constant: stored == Stored::Constant,
             guards,
@@ -493,6 +537,7 @@ impl<'a> Builder<'a> {
                 range: test.range(),
                 held: held.clone(),
                 lazy,
+                exits: false,
             })
             .collect()
     }
@@ -589,7 +634,10 @@ impl<'a> Builder<'a> {
     fn call(&mut self, call: &'a ast::ExprCall) {
         let range = call.range();
         let qualified = self.qualified_callee(&call.func);
-        if qualified.as_deref() == Some("signal.signal") && self.frame().catches_value_error == 0 {
+        if qualified.as_deref() == Some("signal.signal")
+            && self.frame().catches_value_error == 0
+            && self.frame().main_thread_only == 0
+        {
             self.summary().signal_calls.push(range);
         }
         self.spawn_in_call(call, qualified.as_deref());
@@ -648,27 +696,23 @@ impl<'a> Builder<'a> {
                     } else {
                         (AccessKind::Write, target.range())
                     };
-                    let stored = match value {
-                        Some(v) if !augmented && is_literal(v) => Stored::Constant,
-                        // A module-level object (a class, a function, an import): every thread
-                        // stores the same one.
-                        Some(v @ (Expr::Name(_) | Expr::Attribute(_)))
-                            if !augmented && self.is_module_reference(v) =>
-                        {
-                            Stored::Constant
-                        }
-                        Some(v @ Expr::Call(call))
-                            if !augmented
-                                && (self.semantic.type_of(&self.frame().scopes, v).is_some()
-                                    || self.is_receiver(&call.func)) =>
-                        {
-                            Stored::Created
-                        }
-                        _ => Stored::Other,
-                    };
+                    let stored = self.stored(value, augmented);
                     self.record_with(loc, kind, range, via_self, stored);
                     if lazy_default {
                         self.mark_last_atomic();
+                    }
+                    if augmented {
+                        // `x += [item]`: only a list (or set, with `|=`) takes that in place.
+                        let container_value = value.is_some_and(|v| {
+                            matches!(
+                                v,
+                                Expr::List(_) | Expr::ListComp(_) | Expr::Set(_) | Expr::SetComp(_)
+                            )
+                        });
+                        if let Some(access) = self.summary().accesses.last_mut() {
+                            access.in_place = true;
+                            access.atomic |= container_value;
+                        }
                     }
                 } else if let Expr::Attribute(attribute) = target {
                     // `config.value = 1` on a shared object mutates it.
@@ -687,7 +731,14 @@ impl<'a> Builder<'a> {
                     } else {
                         (AccessKind::Mutate, target.range())
                     };
-                    self.record(loc, kind, range, via_self);
+                    let stored = self.stored(value, augmented);
+                    self.record_with(loc, kind, range, via_self, stored);
+                    // `d[k] = v` stores one item in one step (a deletion may raise KeyError).
+                    if kind == AccessKind::Mutate && value.is_some() {
+                        if let Some(access) = self.summary().accesses.last_mut() {
+                            access.item = true;
+                        }
+                    }
                     if value.is_none() && !augmented {
                         // `del d[k]` with the `KeyError` handled: one atomic step.
                         let atomic = self.frame().catches_key_error > 0;
@@ -722,6 +773,44 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// What storing `value` stores (`None`: a deletion; `augmented`: `x += value`).
+    fn stored(&self, value: Option<&Expr>, augmented: bool) -> Stored {
+        match value {
+            Some(v) if !augmented && is_literal(v) => Stored::Constant,
+            // A module-level object (a class, a function, an import): every thread
+            // stores the same one.
+            Some(v @ (Expr::Name(_) | Expr::Attribute(_)))
+                if !augmented && self.is_module_reference(v) =>
+            {
+                Stored::Constant
+            }
+            Some(Expr::Call(call)) if !augmented && self.is_receiver(&call.func) => {
+                Stored::Created("<own class>".to_string())
+            }
+            // A fresh container: whoever keeps the other one loses what it adds.
+            Some(Expr::Dict(_) | Expr::List(_) | Expr::Set(_)) if !augmented => {
+                Stored::Created("builtins.dict".to_string())
+            }
+            Some(v @ Expr::Call(call)) if !augmented => {
+                match self.semantic.type_of(&self.frame().scopes, v) {
+                    Some(class) => Stored::Created(class),
+                    // A factory of the standard library (`ssl.create_default_context()`,
+                    // `socket.create_connection()`): what it makes is decided by its module.
+                    None => match self
+                        .semantic
+                        .qualified_name(&self.frame().scopes, &call.func)
+                    {
+                        Some(name) if name.contains('.') && !name.starts_with("builtins.") => {
+                            Stored::Created(name)
+                        }
+                        _ => Stored::Other,
+                    },
+                }
+            }
+            _ => Stored::Other,
+        }
+    }
+
     fn with_locks(&mut self, locks: Vec<LockRef>, body: &'a [Stmt]) {
         let depth = self.frame().held.len();
         self.frame_mut().held.extend(locks);
@@ -733,11 +822,18 @@ impl<'a> Builder<'a> {
         let Some(info) = self.semantic.class_of_def(def) else {
             return;
         };
+        let info = info.clone();
         let qualname = info.qualname.clone();
         let facts = class_facts(self.semantic, def);
         self.counting.extend(
             facts
                 .counting
+                .iter()
+                .map(|name| (qualname.clone(), name.clone())),
+        );
+        self.single_workers.extend(
+            facts
+                .single_worker
                 .iter()
                 .map(|name| (qualname.clone(), name.clone())),
         );
@@ -766,6 +862,18 @@ impl<'a> Builder<'a> {
             attr_params: facts.params,
             fresh_attrs: facts.fresh,
             not_thread_safe: says_not_thread_safe(&def.body),
+            taken_locks: Vec::new(),
+            single_worker_attrs: facts.single_worker.clone(),
+            attr_classes: info
+                .attr_types
+                .iter()
+                .filter(|(_, ty)| {
+                    !ty.starts_with("builtins.")
+                        && container_kind(Some(ty.as_str()), &Expr::NoneLiteral(Default::default()))
+                            .is_none()
+                })
+                .map(|(a, t)| (a.clone(), t.clone()))
+                .collect(),
         };
         summary.lock_attrs.sort();
         summary.lock_attrs.dedup();
@@ -801,6 +909,7 @@ impl<'a> Builder<'a> {
                         parameters: Some(&method.parameters),
                     });
                     self.functions[index].decorators = self.decorators(method);
+                    self.functions[index].property = info.properties.contains(&name);
                     self.classes[class_index]
                         .methods
                         .push((name, u32::try_from(index).unwrap_or(u32::MAX)));
@@ -830,6 +939,21 @@ impl<'a> Builder<'a> {
         let mut class_attrs = Vec::new();
         let mut instance_attrs = Vec::new();
         let mut takes_lock = false;
+        let mut taken = Vec::new();
+        let own = |lock: &LockRef| match lock {
+            LockRef::At {
+                loc: Loc::Attr { class, name },
+            } if *class == qualname => Some(name.clone()),
+            _ => None,
+        };
+        for held in summary
+            .accesses
+            .iter()
+            .map(|a| &a.held)
+            .chain(summary.calls.iter().map(|c| &c.held))
+        {
+            taken.extend(held.iter().filter_map(own));
+        }
         for access in &summary.accesses {
             if let Loc::Attr { class, name } = &access.loc {
                 if class == &qualname && access.kind == AccessKind::Write {
@@ -849,6 +973,11 @@ impl<'a> Builder<'a> {
         class.class_attrs.extend(class_attrs);
         class.instance_attrs.extend(instance_attrs);
         class.takes_lock |= takes_lock;
+        for name in taken {
+            if !class.taken_locks.contains(&name) {
+                class.taken_locks.push(name);
+            }
+        }
     }
 
     fn decorators(&self, def: &ast::StmtFunctionDef) -> Vec<Callee> {
@@ -915,6 +1044,8 @@ impl<'a> Builder<'a> {
             pools: Vec::new(),
             with_ends: Vec::new(),
             statement_end: end,
+            single_worker_locals: HashSet::default(),
+            main_thread_only: 0,
             catches_value_error: 0,
             catches_key_error: 0,
         });
@@ -925,12 +1056,12 @@ impl<'a> Builder<'a> {
 }
 
 /// What a write stores.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Stored {
     /// A literal (`None`, `True`, a number, a string).
     Constant,
-    /// A newly constructed object.
-    Created,
+    /// A newly constructed object of this class.
+    Created(String),
     Other,
 }
 
@@ -945,6 +1076,8 @@ struct ClassFacts {
     counting: Vec<String>,
     /// Locks assigned in the class body: one lock for every instance.
     body_locks: Vec<String>,
+    /// Attributes holding a pool with one worker.
+    single_worker: Vec<String>,
     made_fresh: HashSet<String>,
     not_fresh: HashSet<String>,
 }
@@ -974,6 +1107,9 @@ impl ClassFacts {
             if super::is_thread_lock_type(name) && !is_mutex_constructor(name, call) {
                 self.counting.push(attr.to_string());
             }
+            if is_single_worker_pool(name, call) {
+                self.single_worker.push(attr.to_string());
+            }
         }
         match value {
             Expr::Call(_) if semantic.type_of(&scopes, value).is_some() => {
@@ -1001,6 +1137,30 @@ impl ClassFacts {
     }
 }
 
+/// The factory of `dataclasses.field(default_factory=...)` (or attrs' `factory=`).
+fn default_factory(value: &Expr) -> Option<&Expr> {
+    let Expr::Call(call) = value else {
+        return None;
+    };
+    let callee = match &*call.func {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return None,
+    };
+    if !matches!(callee, "field" | "ib" | "attrib") {
+        return None;
+    }
+    call.arguments
+        .keywords
+        .iter()
+        .find(|k| {
+            k.arg
+                .as_ref()
+                .is_some_and(|a| matches!(a.as_str(), "default_factory" | "factory"))
+        })
+        .map(|k| &k.value)
+}
+
 /// Reads a class's body and methods for what its attributes hold.
 fn class_facts(semantic: &SemanticModel, def: &ast::StmtClassDef) -> ClassFacts {
     let mut facts = ClassFacts::default();
@@ -1025,6 +1185,17 @@ fn class_facts(semantic: &SemanticModel, def: &ast::StmtClassDef) -> ClassFacts 
             Stmt::AnnAssign(assign) => {
                 if let (Expr::Name(name), Some(value)) = (&*assign.target, &assign.value) {
                     facts.note(semantic, name.id.as_str(), value, &[], false);
+                    // `items: list = field(default_factory=list)`: a fresh object per instance.
+                    if let Some(factory) = default_factory(value) {
+                        facts.made_fresh.insert(name.id.to_string());
+                        facts.not_fresh.remove(name.id.as_str());
+                        let kind = semantic
+                            .qualified_name(&Scopes::default(), factory)
+                            .and_then(|q| container_kind(Some(&q), factory));
+                        if let Some(kind) = kind {
+                            facts.kinds.push((name.id.to_string(), kind));
+                        }
+                    }
                 }
             }
             Stmt::FunctionDef(method) => {
@@ -1101,8 +1272,50 @@ fn self_writes<'b>(body: &'b [Stmt], receiver: &str, out: &mut Vec<(String, Opti
     }
 }
 
-/// Whether a class's docstring says it is not thread-safe.
+/// Whether `qualname(args)` makes a pool with a single worker: its tasks run one at a time.
+fn is_single_worker_pool(qualname: &str, call: &ast::ExprCall) -> bool {
+    let pool = matches!(
+        qualname,
+        "concurrent.futures.ThreadPoolExecutor"
+            | "multiprocessing.pool.ThreadPool"
+            | "concurrent.futures.ProcessPoolExecutor"
+            | "multiprocessing.Pool"
+    );
+    let workers = call.arguments.args.first().or_else(|| {
+        call.arguments
+            .keywords
+            .iter()
+            .find(|k| {
+                k.arg
+                    .as_ref()
+                    .is_some_and(|a| matches!(a.as_str(), "max_workers" | "processes"))
+            })
+            .map(|k| &k.value)
+    });
+    pool && matches!(workers, Some(Expr::NumberLiteral(n))
+        if matches!(&n.value, ast::Number::Int(i) if i.as_u8() == Some(1)))
+}
+
+/// Whether a class's (or function's) docstring says it is not thread-safe.
 fn says_not_thread_safe(body: &[Stmt]) -> bool {
+    docstring_says(
+        body,
+        &[
+            "not thread safe",
+            "not threadsafe",
+            "non thread safe",
+            "isn't thread safe",
+            "not safe to share",
+            "event loop only",
+            "only from the event loop",
+            "must be called from the event loop",
+        ],
+    )
+}
+
+/// Whether the docstring opening `body` says one of `phrases` (lower case, hyphens and line
+/// breaks read as spaces).
+fn docstring_says(body: &[Stmt], phrases: &[&str]) -> bool {
     let Some(Stmt::Expr(first)) = body.first() else {
         return false;
     };
@@ -1115,14 +1328,7 @@ fn says_not_thread_safe(body: &[Stmt]) -> bool {
         .to_ascii_lowercase()
         .replace(['\n', '-'], " ");
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    [
-        "not thread safe",
-        "not threadsafe",
-        "isn't thread safe",
-        "not safe to share",
-    ]
-    .iter()
-    .any(|phrase| text.contains(phrase))
+    phrases.iter().any(|phrase| text.contains(phrase))
 }
 
 fn method_kind(semantic: &SemanticModel, def: &ast::StmtFunctionDef) -> FunctionKind {
@@ -1163,6 +1369,21 @@ fn is_lazy_test(test: &Expr) -> bool {
         Expr::BoolOp(node) => node.values.iter().any(is_lazy_test),
         _ => false,
     }
+}
+
+/// Whether a test asks whether this is the main thread (`current_thread() is main_thread()`,
+/// `in_main_thread()`).
+fn mentions_main_thread(test: &Expr) -> bool {
+    let mut found = false;
+    super::effects::any_subexpr(test, &mut |e| {
+        let name = match e {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) => a.attr.as_str(),
+            _ => return,
+        };
+        found |= name.contains("main_thread");
+    });
+    found
 }
 
 /// Whether an `except` clause catches `names` (or everything).
@@ -1283,7 +1504,17 @@ impl<'a> Builder<'a> {
                 let checks = self.checks_of(&node.test);
                 let depth = self.frame().checks.len();
                 self.frame_mut().checks.extend(checks);
+                // `if threading.current_thread() is threading.main_thread():` guards its block;
+                // `if not in_main_thread(): handle_sigint = False` shows the function knows.
+                let main_only = mentions_main_thread(&node.test);
+                let guards_block = main_only
+                    && !matches!(&*node.test, Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not);
+                if main_only && !guards_block {
+                    self.frame_mut().main_thread_only += 1;
+                }
+                self.frame_mut().main_thread_only += guards_block as usize;
                 self.body(&node.body);
+                self.frame_mut().main_thread_only -= guards_block as usize;
                 for clause in &node.elif_else_clauses {
                     if let Some(test) = &clause.test {
                         self.test(test);
@@ -1335,6 +1566,7 @@ impl<'a> Builder<'a> {
                     }
                     self.visit_expr(&item.context_expr);
                     if let Some(Expr::Name(name)) = item.optional_vars.as_deref() {
+                        self.note_single_worker(name.id.as_str(), &item.context_expr);
                         let binding = self
                             .semantic
                             .binding_for_value(&self.frame().scopes, &item.context_expr);
@@ -1421,6 +1653,7 @@ impl<'a> Builder<'a> {
         };
         if let [Expr::Name(target)] = &*assign.targets {
             let name = target.id.to_string();
+            self.note_single_worker(&name, value);
             if self.is_submitted_future(value) {
                 self.frame_mut().submitted.insert(name.clone());
             }
@@ -1476,6 +1709,50 @@ impl<'a> Builder<'a> {
         frame.loop_starts.pop();
     }
 
+    /// Remembers that local `name` holds a pool with one worker, when `value` makes one.
+    fn note_single_worker(&mut self, name: &str, value: &Expr) {
+        let single = match value {
+            Expr::Call(call) => self
+                .semantic
+                .qualified_name(&self.frame().scopes, &call.func)
+                .is_some_and(|q| is_single_worker_pool(&q, call)),
+            _ => false,
+        };
+        let frame = self.frame_mut();
+        if single {
+            frame.single_worker_locals.insert(name.to_string());
+        } else {
+            frame.single_worker_locals.remove(name);
+        }
+    }
+
+    /// Whether `pool` (a pool's receiver expression) has a single worker.
+    pub(super) fn is_single_worker(&self, pool: &Expr) -> bool {
+        match pool {
+            // A local here, or one of an enclosing function the pool's name refers to.
+            Expr::Name(name) => {
+                let id = name.id.as_str();
+                for frame in self.frames.iter().rev() {
+                    if frame.single_worker_locals.contains(id) {
+                        return true;
+                    }
+                    if frame.locals.contains(id) || frame.kind == FunctionKind::Module {
+                        return false;
+                    }
+                }
+                false
+            }
+            Expr::Attribute(attribute) if self.is_receiver(&attribute.value) => {
+                self.frame().class.as_ref().is_some_and(|class| {
+                    self.single_workers
+                        .iter()
+                        .any(|(c, a)| c == class && a == attribute.attr.as_str())
+                })
+            }
+            _ => false,
+        }
+    }
+
     /// `if not self.ready: raise ...` (after an optional docstring) as the first statement: the
     /// flag the function insists on.
     fn raises_unless(&self, body: &[Stmt]) -> Option<Loc> {
@@ -1519,6 +1796,48 @@ impl<'a> Builder<'a> {
                     .binding(&self.frame().scopes, root.id.as_str()),
                 Some(Binding::Import(_) | Binding::Function(_) | Binding::Class(_))
             )
+    }
+
+    /// Records the getter call of `self.<property>`.
+    fn property_read(&mut self, attribute: &ast::ExprAttribute) {
+        let Some(class) = self.frame().class.clone() else {
+            return;
+        };
+        let name = attribute.attr.as_str();
+        let mut pending = vec![class.clone()];
+        let mut seen = Vec::new();
+        let mut found = false;
+        while let Some(current) = pending.pop() {
+            if seen.contains(&current) {
+                continue;
+            }
+            let Some(info) = self.semantic.class_by_qualname(&current) else {
+                continue;
+            };
+            if info.properties.iter().any(|p| p == name) {
+                found = true;
+                break;
+            }
+            pending.extend(info.bases.iter().cloned());
+            seen.push(current);
+        }
+        if !found {
+            return;
+        }
+        let held = self.frame().held.clone();
+        let in_loop = self.frame().loop_depth > 0;
+        self.summary().calls.push(super::CallSite {
+            callee: Callee::Method {
+                class,
+                name: name.to_string(),
+                is_virtual: true,
+            },
+            range: attribute.range(),
+            held,
+            receiver: super::Receiver::Own,
+            in_loop,
+            args: Vec::new(),
+        });
     }
 
     /// `self.x` / `cls.x` on this function's receiver: `x`.
@@ -1566,6 +1885,12 @@ impl<'a> Builder<'a> {
     }
 
     fn expr(&mut self, expr: &'a Expr) {
+        // `self.conn` where `conn` is a property: a call of its getter, under the locks held.
+        if let Expr::Attribute(attribute) = expr {
+            if attribute.ctx.is_load() && self.is_receiver(&attribute.value) {
+                self.property_read(attribute);
+            }
+        }
         match expr {
             Expr::Call(call) => {
                 self.call(call);

@@ -5,7 +5,7 @@
 
 use super::builder::Builder;
 use super::scope::Origin;
-use super::{Arg, CallSite, Callee, FunctionKind, Receiver};
+use super::{Arg, ArgSource, CallSite, Callee, FunctionKind, Receiver};
 use crate::python::ast::{self, Expr};
 use crate::python::Ranged;
 use crate::semantic::{is_super_call, Binding};
@@ -119,7 +119,10 @@ impl Builder<'_> {
                         Callee::Unknown => Receiver::Other,
                         callee => Receiver::ResultOf { callee },
                     },
-                    None => Receiver::Other,
+                    None => match self.param_index(&attribute.value) {
+                        Some(index) => Receiver::Param { index },
+                        None => Receiver::Other,
+                    },
                 },
                 Expr::Attribute(inner) if self.is_receiver(&inner.value) => Receiver::OwnAttr {
                     name: inner.attr.to_string(),
@@ -149,6 +152,7 @@ impl Builder<'_> {
                 return false;
             }
             let loc = self.container(value).map(|(loc, _)| loc);
+            let source = self.arg_source(value);
             let callable = match value {
                 _ if !constructs => None,
                 Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_) => match self.callee_of(value)
@@ -158,12 +162,13 @@ impl Builder<'_> {
                 },
                 _ => None,
             };
-            if loc.is_some() || callable.is_some() {
+            if loc.is_some() || callable.is_some() || source.is_some() {
                 out.push(Arg {
                     position,
                     keyword,
                     loc,
                     callable,
+                    source,
                 });
             }
             true
@@ -180,6 +185,31 @@ impl Builder<'_> {
             }
         }
         out
+    }
+
+    /// Where the object `value` evaluates to comes from, when its ownership can pass on.
+    fn arg_source(&self, value: &Expr) -> Option<ArgSource> {
+        if self.is_receiver(value) {
+            return Some(ArgSource::OwnSelf);
+        }
+        match value {
+            Expr::Name(name) => {
+                if matches!(
+                    self.frame().owned.get(name.id.as_str()),
+                    Some(Origin::Constructed)
+                ) {
+                    return Some(ArgSource::Owned);
+                }
+                self.param_index(value)
+                    .map(|index| ArgSource::Param { index })
+            }
+            Expr::Attribute(attribute) if self.is_receiver(&attribute.value) => {
+                Some(ArgSource::OwnAttr {
+                    name: attribute.attr.to_string(),
+                })
+            }
+            _ => None,
+        }
     }
 
     /// Whether `call` constructs an object (calls a class).

@@ -93,6 +93,13 @@ pub fn container_kind(qualified_callee: Option<&str>, value: &Expr) -> Option<Co
         Expr::Dict(_) | Expr::DictComp(_) => return Some(ContainerKind::Dict),
         Expr::Set(_) | Expr::SetComp(_) => return Some(ContainerKind::Set),
         Expr::List(_) | Expr::ListComp(_) => return Some(ContainerKind::List),
+        // `reporters or []`, `x if x is not None else {}`: the default shows the kind.
+        Expr::BoolOp(node) => {
+            return node.values.last().and_then(|v| container_kind(None, v));
+        }
+        Expr::If(node) => {
+            return container_kind(None, &node.body).or_else(|| container_kind(None, &node.orelse));
+        }
         _ => {}
     }
     let name = qualified_callee?;
@@ -104,7 +111,7 @@ pub fn container_kind(qualified_callee: Option<&str>, value: &Expr) -> Option<Co
         | "weakref.WeakValueDictionary"
         | "weakref.WeakKeyDictionary" => ContainerKind::Dict,
         "builtins.set" | "weakref.WeakSet" => ContainerKind::Set,
-        "builtins.list" => ContainerKind::List,
+        "builtins.list" | "builtins.bytearray" => ContainerKind::List,
         "collections.deque" => ContainerKind::Deque,
         "threading.local" | "_threading_local.local" => ContainerKind::ThreadLocal,
         "queue.Queue"

@@ -77,13 +77,34 @@ impl Builder<'_> {
                 if !lock_like_name(method) {
                     return None;
                 }
-                let class = frame.class.as_ref()?;
-                let on_class = matches!(&*attribute.value, Expr::Name(base)
-                    if class.rsplit('.').next() == Some(base.id.as_str()));
-                (self.is_receiver(&attribute.value) || on_class).then(|| LockRef::Getter {
-                    class: class.clone(),
-                    method: method.to_string(),
-                })
+                let on_self = frame.class.as_ref().filter(|class| {
+                    self.is_receiver(&attribute.value)
+                        || matches!(&*attribute.value, Expr::Name(base)
+                            if class.rsplit('.').next() == Some(base.id.as_str()))
+                });
+                if let Some(class) = on_self {
+                    return Some(LockRef::Getter {
+                        class: class.clone(),
+                        method: method.to_string(),
+                    });
+                }
+                // `with self.counter.get_lock():` (a `multiprocessing.Value`): the lock that
+                // object hands out, named by the object and the method.
+                let (loc, _) = self.location(&attribute.value)?;
+                let named = match loc {
+                    Loc::Attr { class, name } => Loc::Attr {
+                        class,
+                        name: format!("{name}.{method}()"),
+                    },
+                    Loc::Global { name } => Loc::Global {
+                        name: format!("{name}.{method}()"),
+                    },
+                    Loc::Cell { function, name } => Loc::Cell {
+                        function,
+                        name: format!("{name}.{method}()"),
+                    },
+                };
+                Some(LockRef::At { loc: named })
             }
             Expr::Name(_) | Expr::Attribute(_) => {
                 // Inside a decorator's wrapper: `with self._lock:` on the wrapped method's receiver.

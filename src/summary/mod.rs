@@ -153,6 +153,11 @@ pub struct Access {
     /// builtin containers (`lst.append(x)`, `s.add(x)`, `dq.popleft()`, `d.clear()`), `del d[k]`
     /// with the `KeyError` handled, an idempotent lazy default (`x = x or make()`).
     pub atomic: bool,
+    /// An augmented assignment (`x += y`): on a list, set, dict or bytearray the operator works
+    /// in place, one step under the GIL, and stores the same object back.
+    pub in_place: bool,
+    /// A subscript store (`d[k] = v`): one step on a builtin dict or list.
+    pub item: bool,
     /// It removes or inserts elements before the end (`lst.remove(x)`, `lst.insert(0, x)`,
     /// `del lst[i]`): a list iterated meanwhile skips or repeats elements.
     pub shifts: bool,
@@ -182,8 +187,12 @@ pub struct CheckAct {
     /// The update stores a literal (`self.alive = False`): repeating it is harmless.
     pub act_is_constant: bool,
     /// The update stores a newly constructed object (`cls._instance = Registry()`): a lazily
-    /// created object, of which two threads can each make one.
-    pub act_creates: bool,
+    /// created object, of which two threads can each make one. The class's qualified name, or
+    /// `<own class>` for `cls()`.
+    pub creates: Option<String>,
+    /// The test ends its block in a `return`/`raise`/`continue` (`if url in seen: return`): what
+    /// follows runs once per passed test.
+    pub check_exits: bool,
     /// The test is `x is None`, `not x` or `hasattr(...)`: a lazy initialization.
     pub lazy_init: bool,
 }
@@ -227,11 +236,28 @@ pub enum Receiver {
     /// A local assigned the result of a call to `callee` and kept to itself: owned when the
     /// callee returns a fresh object.
     ResultOf { callee: Callee },
+    /// A parameter of this function: owned when every caller passes an object it owns.
+    Param { index: u32 },
     /// Anything else.
     Other,
 }
 
-/// An argument worth following into the callee: shared state or a callable.
+/// Where an argument's object comes from, for deciding whether the callee owns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ArgSource {
+    /// A local this function constructed and kept to itself.
+    Owned,
+    /// This function's own parameter.
+    Param { index: u32 },
+    /// The function's own receiver (`self`).
+    OwnSelf,
+    /// An attribute of the receiver (`self.buffer`).
+    OwnAttr { name: String },
+}
+
+/// An argument worth following into the callee: shared state, a callable, or an object whose
+/// ownership passes on.
 #[derive(Debug, Clone, Serialize)]
 pub struct Arg {
     /// The parameter it binds: a position (0 is the first argument after any receiver) or a name.
@@ -242,6 +268,8 @@ pub struct Arg {
     pub loc: Option<Loc>,
     /// The function passed (`Worker(function=handle)`), for callables stored and called later.
     pub callable: Option<Callee>,
+    /// Where the object comes from, when ownership can pass on.
+    pub source: Option<ArgSource>,
 }
 
 /// One call site.
@@ -402,6 +430,12 @@ pub struct FunctionSummary {
     /// In a wrapper: the lock held around the call of the wrapped function (a parameter of the
     /// enclosing decorator): the decorated function runs under it.
     pub wraps_under: Option<LockRef>,
+    /// The docstring says the function is not thread-safe or runs on the event loop only.
+    pub not_thread_safe: bool,
+    /// A `@property` (or `@cached_property`) getter: read as an attribute.
+    pub property: bool,
+    /// The docstring says this is the class's only thread-safe method.
+    pub sole_thread_safe: bool,
     /// The function raises unless a flag says so (`def check_ready(self): if not self.ready:
     /// raise ...`): what its callers do after calling it is guarded by that flag.
     pub raises_unless: Option<Loc>,
@@ -438,6 +472,9 @@ impl FunctionSummary {
             returns_fresh: false,
             wraps_under: None,
             raises_unless: None,
+            not_thread_safe: false,
+            property: false,
+            sole_thread_safe: false,
         }
     }
 }
@@ -478,6 +515,14 @@ pub struct ClassSummary {
     pub fresh_attrs: Vec<String>,
     /// The docstring says the class is not thread-safe: it is not meant to be shared.
     pub not_thread_safe: bool,
+    /// Attributes holding a lock of the instance that its own methods take (`with
+    /// self._lock:`): evidence the instances are shared, unlike a lock only handed to others.
+    pub taken_locks: Vec<String>,
+    /// Attributes holding a pool with one worker (`ThreadPoolExecutor(max_workers=1)`).
+    pub single_worker_attrs: Vec<String>,
+    /// Attributes whose class is known (`self.events = BoundedList()`, `events: BoundedList`):
+    /// iterating an object runs its class's `__iter__`, not a builtin container's.
+    pub attr_classes: Vec<(String, String)>,
 }
 
 /// What the project phase needs to know of one module.
@@ -486,6 +531,8 @@ pub struct ModuleSummary {
     #[serde(skip)]
     pub file: FileId,
     pub module: String,
+    /// The file lives under tests, examples, docs, demos or benchmarks: not how the code runs.
+    pub non_production: bool,
     /// Module-level variables (assigned at module level, not imports, functions or classes).
     pub globals: Vec<String>,
     /// Module-level variables holding a thread lock.

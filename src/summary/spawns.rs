@@ -109,13 +109,34 @@ impl<'a> Builder<'a> {
         };
         match (method, pool_kind) {
             (m, Some(kind)) if POOL_METHODS.contains(&m) => {
-                let index = self.spawn_now(call, kind, args.args.first(), true);
+                // A pool with one worker runs its tasks one at a time.
+                let many = !self.is_single_worker(&attribute.value);
+                let index = self.spawn_now(call, kind, args.args.first(), many);
                 if let Some(index) = index {
                     self.bound_pool_task(index, &attribute.value, m);
                 }
             }
+            // The default executor (`None`) is a thread pool; a given one runs threads or
+            // processes as its type says, and one of unknown type decides nothing.
             ("run_in_executor", _) => {
-                self.spawn_now(call, SpawnKind::RunInExecutor, args.args.get(1), true);
+                let kind = match args.args.first() {
+                    Some(Expr::NoneLiteral(_)) => Some(SpawnKind::RunInExecutor),
+                    Some(executor) => match self.type_of(executor).as_deref() {
+                        Some(
+                            "concurrent.futures.ThreadPoolExecutor"
+                            | "multiprocessing.pool.ThreadPool",
+                        ) => Some(SpawnKind::RunInExecutor),
+                        Some("concurrent.futures.ProcessPoolExecutor" | "multiprocessing.Pool") => {
+                            Some(SpawnKind::ProcessPool)
+                        }
+                        _ => None,
+                    },
+                    None => None,
+                };
+                if let Some(kind) = kind {
+                    let many = !args.args.first().is_some_and(|e| self.is_single_worker(e));
+                    self.spawn_now(call, kind, args.args.get(1), many);
+                }
             }
             // Only a `concurrent.futures` future runs its callbacks on a worker thread (an
             // asyncio one runs them on its loop): the future must come from `submit`.

@@ -22,7 +22,7 @@ use crate::diagnostic::{Confidence, Diagnostic, Related};
 use crate::project::{binds_instance, FuncId, Project};
 use crate::rules::Rule;
 use crate::source::{SourceFiles, Span};
-use crate::summary::{CheckAct, FunctionKind, Loc};
+use crate::summary::{AccessKind, CheckAct, FunctionKind, Loc};
 
 pub fn check(
     project: &Project,
@@ -60,13 +60,33 @@ pub fn check(
             }
             let check = Span::new(file, pair.check);
             let threads = threads_of(project, function, pair.check, pair.via_self, &loc);
-            let concurrent = project.may_meet(&threads, &threads)
+            // Two threads passing the test does harm when the update makes a resource or an
+            // object whose identity matters (two clients, two threads, two singletons), when
+            // what follows an exiting test runs twice (`if url in seen: return`), or when the
+            // state is guarded by a lock elsewhere. A cache filled twice with equal values is
+            // only work done twice.
+            let creates_resource = pair
+                .creates
+                .as_deref()
+                .is_some_and(|class| is_resource(project, class));
+            let guarded_elsewhere = shared
+                .get(&loc)
+                .is_some_and(|accesses| accesses.iter().any(|a| !a.local_locks.is_empty()));
+            // An update that computes from the tested value (`if stock[k] > 0: stock[k] -= 1`)
+            // is wrong for the thread whose test went stale.
+            let updates = matches!(
+                pair.act_kind,
+                AccessKind::ReadModifyWrite | AccessKind::ContentReadModifyWrite
+            );
+            let harmful = creates_resource || guarded_elsewhere || pair.check_exits || updates;
+            let concurrent = harmful
+                && project.may_meet(&threads, &threads)
                 // Without a thread the program starts, the location needs evidence of sharing
                 // of its own (see `shared_accesses`), or the update creates an object two
                 // threads would each make (a lazily built member of a shared object).
                 && (is_explicit(project, &threads)
                     || shared.contains_key(&loc)
-                    || (pair.lazy_init && pair.act_creates && !on_singleton(project, &threads)));
+                    || (pair.lazy_init && creates_resource && !on_singleton(project, &threads)));
             let diagnostic = if concurrent {
                 if !seen.insert((check, loc.clone())) {
                     continue;
@@ -122,7 +142,11 @@ fn lazy_singleton(
     let summary = project.function(function);
     let module = &project.modules[project.functions[function as usize].0 as usize];
     // A coroutine runs on its event loop's one thread.
-    if !pair.lazy_init || !pair.act_creates || summary.is_async {
+    let creates_resource = pair
+        .creates
+        .as_deref()
+        .is_some_and(|class| is_resource(project, class));
+    if !pair.lazy_init || !creates_resource || summary.is_async {
         return None;
     }
     let public_api = match summary.kind {
@@ -134,7 +158,7 @@ fn lazy_singleton(
             !summary.name.starts_with('_') || summary.name == "__new__"
         }
         _ => false,
-    };
+    } && !crate::project::roots::is_setup_method(&summary.name);
     let singleton = match loc {
         Loc::Global { .. } => true,
         Loc::Attr { .. } => project.is_class_attr(loc),
@@ -174,4 +198,66 @@ fn lazy_singleton(
         message: format!("`{package}` starts a thread here"),
     });
     Some(diagnostic)
+}
+
+/// Whether making two objects of `class` (where one was meant) does harm: the class's own
+/// singleton, a thread, lock, pool, socket or connection, or a project class that holds locks or
+/// runs threads of its own.
+fn is_resource(project: &Project, class: &str) -> bool {
+    if class == "<own class>" {
+        return true;
+    }
+    if let Some(crate::project::link::Target::Class(c)) = project.resolve_name(class) {
+        if project.intent_of(c).is_some() || project.thread_class(c).is_some() {
+            return true;
+        }
+    }
+    let standard = [
+        "builtins.dict",
+        "builtins.list",
+        "builtins.set",
+        "collections.",
+        "threading.",
+        "multiprocessing.",
+        "concurrent.futures.",
+        "queue.",
+        "socket.",
+        "ssl.",
+        "sqlite3.",
+        "asyncio.",
+        "selectors.",
+        "subprocess.Popen",
+    ];
+    if standard.iter().any(|prefix| class.starts_with(prefix)) {
+        return true;
+    }
+    let last = class.rsplit('.').next().unwrap_or(class);
+    [
+        "Client",
+        "Connection",
+        "Session",
+        "Pool",
+        "Executor",
+        "Engine",
+        "Loop",
+        "Server",
+        "Socket",
+        "Thread",
+        "Lock",
+        "Queue",
+        "Manager",
+        "Channel",
+        "Pipe",
+        "Process",
+        "Context",
+        "Registry",
+        "Writer",
+        "Producer",
+        "Consumer",
+        "Driver",
+        "Transport",
+        "Cursor",
+    ]
+    .iter()
+    .any(|kind| last.ends_with(kind))
 }

@@ -25,10 +25,14 @@ pub fn check(
     reported: &mut HashSet<Span>,
     out: &mut Vec<Diagnostic>,
 ) {
-    // `lst.append(x)` on its own is atomic; it still counts as evidence when guarded.
+    // A single atomic step (`lst.append(x)`, `d[k] = v`, `del d[k]` on a builtin container)
+    // races with nothing on its own; it still counts as evidence when guarded. It breaks
+    // guarded code only where that code tests the state and then changes it under the lock,
+    // relying on nothing coming in between.
+    let compound = guarded_check_then_act(project, loc, accesses);
     for write in accesses
         .iter()
-        .filter(|a| a.access.kind.is_write() && !a.access.atomic)
+        .filter(|a| a.access.kind.is_write() && (!a.atomic || compound))
     {
         let contents = write.access.kind.on_contents();
         // The places that take a lock themselves around a change say which lock guards it; a
@@ -126,4 +130,19 @@ pub fn check(
         diagnostic.flow = flow(project, write.function, &write.threads);
         out.push(diagnostic);
     }
+}
+
+/// Whether some function tests `loc` and then changes it with a lock held over both: a
+/// compound step that an unguarded change, however atomic, can interleave with.
+fn guarded_check_then_act(project: &Project, loc: &Loc, accesses: &[SharedAccess]) -> bool {
+    let mut functions: Vec<crate::project::FuncId> = accesses.iter().map(|a| a.function).collect();
+    functions.sort_unstable();
+    functions.dedup();
+    functions.into_iter().any(|f| {
+        project.function(f).check_acts.iter().any(|pair| {
+            project.canonical_loc(&pair.loc) == *loc
+                && !project.lockset_at(f, &pair.held_at_check).is_empty()
+                && !project.lockset_at(f, &pair.held_at_act).is_empty()
+        })
+    })
 }

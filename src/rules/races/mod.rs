@@ -17,7 +17,7 @@ use crate::project::{AccessThreads, FuncId, IntentScope, Project, RootId, RootKi
 use crate::python::TextRange;
 use crate::rules::{Rule, RuleSet};
 use crate::source::{SourceFiles, Span};
-use crate::summary::{Access, Loc};
+use crate::summary::{Access, ContainerKind, Loc};
 
 mod check_then_act;
 mod inconsistent_lock_protection;
@@ -37,6 +37,9 @@ pub struct SharedAccess<'p> {
     /// evidence of what a lock guards, where an inherited lock may be a coincidence.
     pub local_locks: BTreeSet<Loc>,
     pub threads: AccessThreads,
+    /// One step under the GIL: the access's own atomic step, or `x += y` on a container,
+    /// which extends it in place and stores the same object back.
+    pub atomic: bool,
 }
 
 impl SharedAccess<'_> {
@@ -153,6 +156,8 @@ pub fn threads_of(
 fn intent_covers(project: &Project, group: RootId, loc: &Loc) -> bool {
     match &project.roots[group as usize].kind {
         RootKind::ClassIntent { class, scope, .. } => match loc {
+            // The state of the objects the evidence is about: attributes of the class, of its
+            // bases (the object inherits them) and of its subclasses.
             Loc::Attr { class: owner, .. } => {
                 let family = project.class_by_name.get(owner).is_some_and(|&k| {
                     k == *class
@@ -208,6 +213,19 @@ pub fn shared_accesses(project: &Project) -> BTreeMap<Loc, Vec<SharedAccess<'_>>
                 .map(|l| project.lock_loc(function, l))
                 .collect();
             local_locks.extend(project.decorator_locks(function).iter().cloned());
+            let kind = project.container_kind(&loc);
+            let builtin = matches!(
+                kind,
+                Some(
+                    ContainerKind::List
+                        | ContainerKind::Set
+                        | ContainerKind::Dict
+                        | ContainerKind::Deque
+                )
+            );
+            // `x += y` on a builtin container works in place; `d[k] = v` on a builtin dict or
+            // list is one step.
+            let in_place_on_container = (access.in_place || access.item) && builtin;
             groups.entry(loc).or_default().push(SharedAccess {
                 function,
                 access,
@@ -215,6 +233,7 @@ pub fn shared_accesses(project: &Project) -> BTreeMap<Loc, Vec<SharedAccess<'_>>
                 lockset: project.lockset_at(function, &access.held),
                 local_locks,
                 threads,
+                atomic: access.atomic || in_place_on_container,
             });
         }
     }

@@ -33,7 +33,7 @@ pub fn check(
         if !matches!(
             a.access.kind,
             AccessKind::ReadModifyWrite | AccessKind::ContentReadModifyWrite
-        ) || a.access.atomic
+        ) || a.atomic
         {
             continue;
         }
@@ -46,7 +46,7 @@ pub fn check(
         let partner = accesses.iter().find(|b| {
             b.access.kind.is_write()
                 && b.span != a.span
-                && !b.access.atomic
+                && !b.atomic
                 && !a.shares_lock_with(b)
                 && may_run_in_parallel(project, a, b)
         });
