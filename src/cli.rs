@@ -1,6 +1,6 @@
-//! The command line: `snarl check`, `snarl rule`, `snarl rules`, `snarl debug`; what goes to
-//! standard output (the report, the closing summary of human formats) and to standard error
-//! (warnings, errors), and the exit code.
+//! The command line: `snarl check`, `snarl rule`, `snarl rules`, `snarl server`, `snarl debug`;
+//! what goes to standard output (the report, the closing summary of human formats) and to
+//! standard error (warnings, errors), and the exit code.
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -8,12 +8,16 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{normalize, Overrides, Resolver};
+use crate::baseline::{self, Baseline};
+use crate::config::{normalize, Overrides, Resolver, Settings};
+use crate::context;
 use crate::discover::{self, DiscoveredFile, ModuleNamer};
-use crate::pipeline::{self, Input};
+use crate::fix;
+use crate::pipeline::{self, CheckResult, Input};
 use crate::report::{self, OutputFormat, ReportOptions};
 use crate::rules::Rule;
 use crate::source::absolute;
+use crate::workspace::{path_key, Workspace};
 
 /// snarl: finds threading and multiprocessing misuse in Python code.
 #[derive(Debug, Parser)]
@@ -34,6 +38,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         output_format: ListFormat,
     },
+    /// Run the language server (LSP over standard input and output), for editors.
+    Server,
     /// Inspect the engine: what snarl sees in a project.
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -113,6 +119,31 @@ pub struct CheckArgs {
     /// The file name to report source read from standard input (path `-`) under.
     #[arg(long)]
     pub stdin_filename: Option<PathBuf>,
+    /// Apply the safe fixes (and the unsafe ones with `--unsafe-fixes`), then report what is left.
+    #[arg(long, conflicts_with = "add_noqa")]
+    pub fix: bool,
+    /// Apply unsafe fixes too (with `--fix` or `--diff`); they may change what the code does.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of writing them; exit 1 if there are any.
+    #[arg(long, conflicts_with = "add_noqa")]
+    pub diff: bool,
+    /// Add `# noqa: CODE` comments that silence every current finding.
+    #[arg(long, conflicts_with_all = ["write_baseline", "baseline"])]
+    pub add_noqa: bool,
+    /// Analyse only the given paths, not the rest of the project they belong to.
+    #[arg(long)]
+    pub no_project_context: bool,
+    /// Skip files that the excludes match even when they are named on the command line
+    /// (for pre-commit, which names every changed file).
+    #[arg(long)]
+    pub force_exclude: bool,
+    /// Record the current findings in FILE, so that `--baseline FILE` reports only new ones.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Hide the findings recorded in FILE (written by `--write-baseline`): report only new ones.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +213,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             ignore_broken_pipe(list_rules(output_format))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Server => crate::server::run(),
         Command::Debug(command) => crate::debug::run(command),
     }
 }
@@ -271,6 +303,51 @@ pub fn inputs(
     })
 }
 
+/// The inputs of `snarl check` as a workspace: the named paths reported on, the rest of their
+/// project as context (unless `--no-project-context`).
+fn workspace(args: &CheckArgs, settings: Settings, inputs: Vec<Input>) -> Workspace {
+    let inputs: Vec<Input> = if args.force_exclude {
+        inputs
+            .into_iter()
+            .filter(|input| !excluded_with_ancestors(&settings, &input.file().path))
+            .collect()
+    } else {
+        inputs
+    };
+    let context = if args.no_project_context {
+        Vec::new()
+    } else {
+        let mut named: Vec<PathBuf> = args
+            .paths
+            .iter()
+            .filter(|p| p.as_os_str() != "-")
+            .cloned()
+            .collect();
+        if args.paths.is_empty() && args.stdin_filename.is_none() {
+            named.push(PathBuf::from("."));
+        }
+        let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-")
+            || args.paths.is_empty() && args.stdin_filename.is_some();
+        if let (true, Some(name)) = (reads_stdin, &args.stdin_filename) {
+            named.push(name.clone());
+        }
+        let checked = inputs.iter().map(|i| path_key(&i.file().path)).collect();
+        context::context_files(&named, &checked, &settings)
+            .into_iter()
+            .map(Input::File)
+            .collect()
+    };
+    Workspace::new(settings, inputs, context)
+}
+
+/// Whether the excludes match `path` or a directory above it (up to the configuration's root).
+fn excluded_with_ancestors(settings: &Settings, path: &std::path::Path) -> bool {
+    let key = path_key(path);
+    key.ancestors()
+        .take_while(|dir| *dir == key || (dir.starts_with(&settings.root) && *dir != settings.root))
+        .any(|dir| settings.is_excluded(dir))
+}
+
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
     configure_threads(args.threads)?;
     let overrides = Overrides {
@@ -322,40 +399,222 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                 .map_or(String::new(), |v| v.get_name().to_string())
         ));
     }
-    let result = pipeline::check(inputs, &resolver);
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let mut workspace = workspace(&args, resolver.base().clone(), inputs);
+    if args.add_noqa {
+        return add_noqa(workspace);
+    }
+    let human = matches!(
+        args.output_format,
+        OutputFormat::Full | OutputFormat::Concise
+    );
+    let mut errors = Vec::new();
+    let (mut result, reported, fixed) = if args.fix || args.diff {
+        let outcome = fix::fix_workspace(&mut workspace, args.unsafe_fixes);
+        for rejected in &outcome.rejected {
+            let codes: Vec<&str> = rejected.rules.iter().map(|r| r.code()).collect();
+            eprintln!(
+                "snarl: warning: the fixes for {} in {} would leave the file with a syntax error, so it was left unchanged. This is a bug in snarl; please report it.",
+                codes.join(", "),
+                rejected.name
+            );
+        }
+        if args.diff {
+            return print_diffs(&outcome);
+        }
+        let stdin_fixed = write_fixes(&workspace, &outcome, &mut errors);
+        if let Some(text) = stdin_fixed {
+            // Like ruff: the fixed source goes to standard output, the report to standard error.
+            ignore_broken_pipe(io::stdout().lock().write_all(text.as_bytes()))?;
+            let reported = workspace.reported_count();
+            return finish_report(
+                &args,
+                outcome.result,
+                reported,
+                Some(outcome.fixed),
+                None,
+                &mut io::stderr(),
+                human,
+                errors,
+            );
+        }
+        let reported = workspace.reported_count();
+        (outcome.result, reported, Some(outcome.fixed))
+    } else {
+        let (result, reported) = workspace.check_once();
+        (result, reported, None)
+    };
+    if let Some(path) = &args.write_baseline {
+        let count = baseline::write(path, &result.diagnostics, &result.files)?;
+        eprintln!(
+            "Wrote a baseline of {count} finding{} to {}.",
+            plural(count),
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let hidden = match (&baseline, &args.baseline) {
+        (Some(baseline), Some(path)) => {
+            Some(baseline.filter(path, &mut result.diagnostics, &result.files))
+        }
+        _ => None,
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    finish_report(
+        &args, result, reported, fixed, hidden, &mut out, human, errors,
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Writes the fixed files; returns the fixed text of standard input, which is printed instead.
+fn write_fixes(
+    workspace: &Workspace,
+    outcome: &fix::FixOutcome,
+    errors: &mut Vec<String>,
+) -> Option<String> {
+    let mut stdin_text = None;
+    for index in 0..workspace.len() {
+        if let Input::Stdin { text, .. } = workspace.input(index) {
+            stdin_text = Some(text.clone());
+        }
+    }
+    for changed in &outcome.changed {
+        if let Err(error) = fix::write_back(workspace, changed) {
+            errors.push(error);
+        }
+    }
+    stdin_text
+}
+
+/// `--diff`: the diffs on standard output, a count on standard error; exit 1 when there is any.
+fn print_diffs(outcome: &fix::FixOutcome) -> Result<ExitCode, String> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let written = outcome
+        .changed
+        .iter()
+        .try_for_each(|file| out.write_all(fix::unified_diff(file).as_bytes()))
+        .and_then(|()| out.flush());
+    ignore_broken_pipe(written)?;
+    if outcome.fixed == 0 {
+        eprintln!("No findings would be fixed.");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "Would fix {} finding{}.",
+            outcome.fixed,
+            plural(outcome.fixed)
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// `--add-noqa`: adds the comments and writes the files.
+fn add_noqa(mut workspace: Workspace) -> Result<ExitCode, String> {
+    let result = workspace.check();
+    let mut by_file: std::collections::BTreeMap<_, Vec<_>> = std::collections::BTreeMap::new();
+    for diagnostic in &result.diagnostics {
+        by_file
+            .entry(diagnostic.span.file)
+            .or_default()
+            .push(diagnostic);
+    }
+    let (mut lines, mut skipped, mut failed) = (0, 0, false);
+    for (id, diagnostics) in by_file {
+        let source = result.files.get(id);
+        let Some(edit) = crate::add_noqa::add_noqa(source, &diagnostics) else {
+            continue;
+        };
+        skipped += edit.skipped;
+        if edit.lines == 0 {
+            continue;
+        }
+        let changed = fix::ChangedFile {
+            index: id.0 as usize,
+            name: source.name.clone(),
+            original: source.text.clone(),
+            fixed: edit.text.into(),
+        };
+        if let Input::Stdin { .. } = workspace.input(changed.index) {
+            ignore_broken_pipe(io::stdout().lock().write_all(changed.fixed.as_bytes()))?;
+        } else if let Err(error) = fix::write_back(&workspace, &changed) {
+            eprintln!("snarl: error: {error}");
+            failed = true;
+            continue;
+        }
+        lines += edit.lines;
+    }
+    eprintln!("Added {lines} noqa directive{}.", plural(lines));
+    if skipped > 0 {
+        eprintln!(
+            "snarl: warning: {skipped} finding{} on lines that cannot take a comment (a line continued with a backslash, or inside a string) got none.",
+            plural(skipped)
+        );
+    }
+    Ok(if failed {
+        ExitCode::from(EXIT_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Prints the report and the summary, and decides the exit code.
+#[allow(clippy::too_many_arguments)]
+fn finish_report(
+    args: &CheckArgs,
+    result: CheckResult,
+    reported: usize,
+    fixed: Option<usize>,
+    hidden: Option<usize>,
+    out: &mut dyn Write,
+    human: bool,
+    errors: Vec<String>,
+) -> Result<ExitCode, String> {
     for warning in &result.warnings {
         eprintln!("snarl: warning: {warning}");
     }
-
     let color = use_color(
         args.color,
         std::env::var_os("NO_COLOR").as_deref(),
         io::stdout().is_terminal(),
     );
-    let human = matches!(
-        args.output_format,
-        OutputFormat::Full | OutputFormat::Concise
-    );
-    let written = write_stdout(|out| {
-        if args.statistics {
-            report::write_statistics(&result.diagnostics, args.output_format, color, out)?;
-        } else {
-            report::write(
-                args.output_format,
-                &result.diagnostics,
-                &result.files,
-                ReportOptions { color },
-                out,
-            )?;
-        }
-        // As ruff: the closing line goes with the human formats, on standard output.
-        if human && !args.quiet {
-            report::write_summary(&result.diagnostics, color, out)?;
-        }
-        Ok(())
-    });
-    written?;
-    if result.diagnostics.is_empty() || args.exit_zero {
+    let written = if args.statistics {
+        report::write_statistics(&result.diagnostics, args.output_format, color, out)
+    } else {
+        report::write(
+            args.output_format,
+            &result.diagnostics,
+            &result.files,
+            ReportOptions { color },
+            out,
+        )
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => {}
+        // A closed pipe (`snarl check | head`) is not an error of ours.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => return Err(format!("cannot write the report: {e}")),
+    }
+    if human && !args.quiet && !args.statistics {
+        eprint!(
+            "{}",
+            summary(&result, reported, fixed, hidden, args.unsafe_fixes)
+        );
+    }
+    for error in &errors {
+        eprintln!("snarl: error: {error}");
+    }
+    if !errors.is_empty() {
+        Ok(ExitCode::from(EXIT_ERROR))
+    } else if result.diagnostics.is_empty() || args.exit_zero {
         Ok(ExitCode::SUCCESS)
     } else {
         Ok(ExitCode::from(1))
@@ -382,6 +641,7 @@ fn show_files(inputs: &[Input], out: &mut dyn Write) -> io::Result<()> {
         .filter_map(|input| match input {
             Input::File(file) if std::fs::symlink_metadata(&file.path).is_err() => None,
             Input::File(file) => Some(normalize(&absolute(&file.path))),
+            Input::Buffer { file, .. } => Some(normalize(&absolute(&file.path))),
             Input::Stdin { file, .. } => Some(file.path.clone()),
         })
         .collect();
@@ -422,6 +682,58 @@ fn show_settings(path: &Path, resolver: &Resolver, out: &mut dyn Write) -> io::R
             .join(", ")
     )?;
     Ok(())
+}
+
+/// The summary lines of a human report: counts, fixes, the baseline, what `--fix` would do.
+fn summary(
+    result: &CheckResult,
+    files: usize,
+    fixed: Option<usize>,
+    hidden: Option<usize>,
+    unsafe_fixes: bool,
+) -> String {
+    let n = result.diagnostics.len();
+    let mut text = match fixed {
+        Some(fixed) if fixed > 0 => format!(
+            "Found {} finding{} ({fixed} fixed, {n} remaining) in {files} files.\n",
+            n + fixed,
+            plural(n + fixed)
+        ),
+        _ if n == 0 => format!("All checks passed ({files} files).\n"),
+        _ => format!("Found {n} finding{} in {files} files.\n", plural(n)),
+    };
+    if let Some(hidden) = hidden.filter(|&h| h > 0) {
+        text.push_str(&format!(
+            "{hidden} finding{} recorded in the baseline {} hidden.\n",
+            plural(hidden),
+            if hidden == 1 { "was" } else { "were" }
+        ));
+    }
+    let fixable = result
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.fix.as_ref())
+        .filter(|f| fix::applies(f, unsafe_fixes))
+        .count();
+    let hidden_unsafe = result
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.fix.as_ref())
+        .filter(|f| !fix::applies(f, unsafe_fixes))
+        .count();
+    if fixable > 0 {
+        let unsafe_flag = if unsafe_fixes { " --unsafe-fixes" } else { "" };
+        text.push_str(&format!(
+            "[*] {fixable} fixable with `--fix{unsafe_flag}`.\n"
+        ));
+    }
+    if hidden_unsafe > 0 {
+        text.push_str(&format!(
+            "({hidden_unsafe} more fix{} available with `--fix --unsafe-fixes`.)\n",
+            if hidden_unsafe == 1 { " is" } else { "es are" }
+        ));
+    }
+    text
 }
 
 /// A closed pipe (`snarl rules | head`) is not an error of ours: the reader has what it wanted.
