@@ -269,11 +269,17 @@ mod tests {
 
     #[test]
     fn a_fix_is_all_its_edits_or_nothing() {
+        // The two-edit fix comes first in source order; the one between its edits touches one.
         let fixes = [
             fix(vec![edit(2, 3, "X")]),
             fix(vec![edit(0, 1, "A"), edit(3, 4, "B")]),
         ];
-        assert_eq!(apply_fixes("abcdef", &fixes), ("abXdef".to_string(), 1));
+        assert_eq!(apply_fixes("abcdef", &fixes), ("AbcBef".to_string(), 1));
+        let fixes = [
+            fix(vec![edit(1, 2, "X")]),
+            fix(vec![edit(2, 3, "Y"), edit(5, 6, "Z")]),
+        ];
+        assert_eq!(apply_fixes("abcdef", &fixes), ("aXcdef".to_string(), 1));
     }
 
     #[test]
