@@ -77,6 +77,8 @@ pub fn run() -> Result<ExitCode, String> {
         .initialize_finish(id, result)
         .map_err(|e| e.to_string())?;
     let root = workspace_root(&params);
+    // Reports name files relative to the working directory: make that the workspace.
+    let _ = std::env::set_current_dir(&root);
     let mut server = Server::new(root)?;
     server.main_loop(&connection)?;
     drop(connection);
@@ -116,11 +118,13 @@ struct PublishedDocument {
 struct Server {
     workspace: Workspace,
     root: PathBuf,
-    /// Open documents: their index in the workspace.
-    open: HashMap<Url, usize>,
+    /// Open documents: their index in the workspace and the version the client gave.
+    open: HashMap<Url, (usize, i32)>,
     published: HashMap<Url, PublishedDocument>,
     /// When the next analysis is due, if one is.
     due: Option<Instant>,
+    /// Documents closed since the last analysis: their findings are cleared.
+    closed: Vec<Url>,
 }
 
 impl Server {
@@ -134,6 +138,7 @@ impl Server {
             open: HashMap::new(),
             published: HashMap::new(),
             due: None,
+            closed: Vec::new(),
         })
     }
 
@@ -209,7 +214,7 @@ impl Server {
                     if let Some(index) = self.document_index(&document.uri) {
                         self.workspace.set_text(index, Arc::from(document.text));
                         self.workspace.set_reported(index, true);
-                        self.open.insert(document.uri, index);
+                        self.open.insert(document.uri, (index, document.version));
                         self.due = Some(Instant::now());
                     }
                 }
@@ -218,11 +223,17 @@ impl Server {
                 if let Ok(params) =
                     serde_json::from_value::<DidChangeTextDocumentParams>(notification.params)
                 {
-                    let index = self.open.get(&params.text_document.uri).copied();
+                    let document = params.text_document;
+                    let open = self.open.get_mut(&document.uri);
                     // Full sync: the last change holds the whole text.
-                    if let (Some(index), Some(change)) = (index, params.content_changes.last()) {
+                    if let (Some((index, version)), Some(change)) =
+                        (open, params.content_changes.last())
+                    {
+                        let index = *index;
+                        *version = document.version;
                         if change.range.is_none() {
-                            self.workspace.set_text(index, Arc::from(change.text.as_str()));
+                            self.workspace
+                                .set_text(index, Arc::from(change.text.as_str()));
                             let due = Instant::now() + QUIET_PERIOD;
                             self.due = Some(self.due.map_or(due, |d| d.max(due)));
                         }
@@ -242,7 +253,7 @@ impl Server {
                     serde_json::from_value::<DidCloseTextDocumentParams>(notification.params)
                 {
                     let uri = params.text_document.uri;
-                    if let Some(index) = self.open.remove(&uri) {
+                    if let Some((index, _)) = self.open.remove(&uri) {
                         self.workspace.set_reported(index, false);
                         let on_disk = self.workspace.file(index).path.is_file();
                         if on_disk {
@@ -251,6 +262,7 @@ impl Server {
                             self.workspace.set_text(index, Arc::from(""));
                         }
                         self.published.remove(&uri);
+                        self.closed.push(uri);
                         self.due = Some(Instant::now());
                     }
                 }
@@ -294,30 +306,43 @@ impl Server {
             Ok(result) => result,
             Err(_) => {
                 let message = json!({ "type": 1, "message": "snarl failed to analyse the workspace; this is a bug in snarl" });
-                let _ = connection.sender.send(
-                    Notification::new("window/logMessage".to_string(), message).into(),
-                );
+                let _ = connection
+                    .sender
+                    .send(Notification::new("window/logMessage".to_string(), message).into());
                 return;
             }
         };
-        let mut by_index: HashMap<usize, Vec<Published>> =
-            self.open.values().map(|index| (*index, Vec::new())).collect();
+        let mut by_index: HashMap<usize, Vec<Published>> = self
+            .open
+            .values()
+            .map(|(index, _)| (*index, Vec::new()))
+            .collect();
         for diagnostic in &result.diagnostics {
             if let Some(findings) = by_index.get_mut(&(diagnostic.span.file.0 as usize)) {
                 findings.push(to_lsp(diagnostic, &result.files));
             }
         }
+        for uri in self.closed.drain(..) {
+            let params = PublishDiagnosticsParams {
+                uri,
+                diagnostics: Vec::new(),
+                version: None,
+            };
+            let _ = connection
+                .sender
+                .send(Notification::new(PublishDiagnostics::METHOD.to_string(), params).into());
+        }
         let mut seen = HashSet::new();
-        for (uri, index) in &self.open {
+        for (uri, (index, version)) in &self.open {
             let findings = by_index.remove(index).unwrap_or_default();
             let params = PublishDiagnosticsParams {
                 uri: uri.clone(),
                 diagnostics: findings.iter().map(|p| p.diagnostic.clone()).collect(),
-                version: None,
+                version: Some(*version),
             };
-            let _ = connection.sender.send(
-                Notification::new(PublishDiagnostics::METHOD.to_string(), params).into(),
-            );
+            let _ = connection
+                .sender
+                .send(Notification::new(PublishDiagnostics::METHOD.to_string(), params).into());
             seen.insert(uri.clone());
             let source = result
                 .files
@@ -337,10 +362,7 @@ impl Server {
         let published = &document.findings;
         let only = params.context.only.as_ref();
         let wants = |kind: &CodeActionKind| {
-            only.is_none_or(|only| {
-                only.iter()
-                    .any(|o| kind.as_str().starts_with(o.as_str()))
-            })
+            only.is_none_or(|only| only.iter().any(|o| kind.as_str().starts_with(o.as_str())))
         };
         let mut actions = Vec::new();
         let edit = |edits: Vec<TextEdit>| WorkspaceEdit {
@@ -348,9 +370,18 @@ impl Server {
             ..WorkspaceEdit::default()
         };
         if wants(&CodeActionKind::QUICKFIX) {
+            // The findings under the cursor or selection, and those the client says it shows
+            // there.
+            let listed = |p: &Published| {
+                params
+                    .context
+                    .diagnostics
+                    .iter()
+                    .any(|d| d.range == p.diagnostic.range && d.code == p.diagnostic.code)
+            };
             for item in published
                 .iter()
-                .filter(|p| overlaps(p.diagnostic.range, params.range))
+                .filter(|p| overlaps(p.diagnostic.range, params.range) || listed(p))
             {
                 if let Some((message, applicability, edits)) = &item.fix {
                     actions.push(CodeActionOrCommand::CodeAction(CodeAction {
@@ -367,7 +398,10 @@ impl Server {
                     .map(|edit| whole_change(&document.source.text, &edit.text));
                 if let Some(noqa) = noqa {
                     actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                        title: format!("Silence {} on this line (`# noqa: {}`)", item.code, item.code),
+                        title: format!(
+                            "Silence {} on this line (`# noqa: {}`)",
+                            item.code, item.code
+                        ),
                         kind: Some(CodeActionKind::QUICKFIX),
                         diagnostics: Some(vec![item.diagnostic.clone()]),
                         edit: Some(edit(vec![noqa])),
@@ -597,7 +631,10 @@ mod tests {
     #[test]
     fn a_whole_change_spans_only_what_differs() {
         let edit = whole_change("a = f(x)\n", "a = f(x,)\n");
-        assert_eq!(edit.range, Range::new(Position::new(0, 7), Position::new(0, 7)));
+        assert_eq!(
+            edit.range,
+            Range::new(Position::new(0, 7), Position::new(0, 7))
+        );
         assert_eq!(edit.new_text, ",");
     }
 }
