@@ -81,6 +81,17 @@ fn syntax_errors(text: &str, target: Option<PythonVersion>) -> usize {
     errors
 }
 
+/// In debug builds, `SNARL_TEST_BREAK_FIXES=1` makes every fixed text end in a stray `)`, so the
+/// tests can check that a fix which breaks the syntax is never written.
+#[cfg(debug_assertions)]
+fn break_if_asked_to(text: String) -> String {
+    if std::env::var_os("SNARL_TEST_BREAK_FIXES").is_some() {
+        text + "\n)\n"
+    } else {
+        text
+    }
+}
+
 /// A file the fixes changed.
 pub struct ChangedFile {
     pub index: usize,
@@ -134,6 +145,8 @@ pub fn fix_workspace(workspace: &mut Workspace, unsafe_fixes: bool) -> FixOutcom
             if applied == 0 || new_text == *text {
                 continue;
             }
+            #[cfg(debug_assertions)]
+            let new_text = break_if_asked_to(new_text);
             let original = originals.entry(index).or_insert_with(|| text.clone());
             if syntax_errors(&new_text, target) > syntax_errors(original, target) {
                 let mut rules: Vec<Rule> = diagnostics.iter().map(|d| d.rule).collect();
