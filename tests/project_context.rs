@@ -1,0 +1,125 @@
+//! Named files are analysed with their whole project as context: `snarl check a.py` reports on
+//! `a.py` only, but sees the thread in another module that calls into it.
+
+mod common;
+
+use common::Project;
+
+const MAIN: &str = "import threading\n\nfrom pkg import counter\n\n\ndef main():\n    for _ in range(4):\n        threading.Thread(target=counter.bump).start()\n";
+const COUNTER: &str = "hits = 0\n\n\ndef bump():\n    global hits\n    hits += 1\n";
+/// A finding of its own, to show that context files are not reported on.
+const NOISY: &str = "import threading\nthreading.Thread(print).start()\n";
+
+fn project(marker: &str) -> Project {
+    let project = Project::new("context");
+    project
+        .write(marker, "")
+        .write("pkg/__init__.py", "")
+        .write("pkg/main.py", MAIN)
+        .write("pkg/counter.py", COUNTER)
+        .write("pkg/noisy.py", NOISY);
+    project
+}
+
+#[test]
+fn a_named_file_is_checked_in_its_project_s_context() {
+    for marker in ["pyproject.toml", "snarl.toml", ".git/HEAD"] {
+        let project = project(marker);
+        let (code, found, stderr) = project.check(&["pkg/counter.py"]);
+        assert_eq!(
+            (code, found),
+            (1, vec!["pkg/counter.py SN201".to_string()]),
+            "root marked by {marker}"
+        );
+        assert_eq!(stderr, "Found 1 finding in 1 files.\n");
+    }
+}
+
+#[test]
+fn context_reaches_up_from_a_subdirectory() {
+    let project = project("pyproject.toml");
+    let (code, found, _) = project.check_in("pkg", &["counter.py"]);
+    assert_eq!((code, found), (1, vec!["counter.py SN201".to_string()]));
+}
+
+#[test]
+fn related_locations_may_point_into_context_files() {
+    let project = project("pyproject.toml");
+    let output = project
+        .snarl(&["check", "--output-format", "json", "pkg/counter.py"])
+        .output()
+        .unwrap();
+    let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let related = &findings[0]["related"][0];
+    assert_eq!(
+        related["filename"],
+        project.path("pkg/main.py").display().to_string()
+    );
+    assert_eq!(related["location"]["row"], 8);
+}
+
+#[test]
+fn no_project_context_analyses_the_named_files_alone() {
+    let project = project("pyproject.toml");
+    let (code, found, _) = project.check(&["--no-project-context", "pkg/counter.py"]);
+    assert_eq!((code, found), (0, vec![]));
+    let (code, found, _) =
+        project.check(&["--no-project-context", "pkg/counter.py", "pkg/main.py"]);
+    assert_eq!((code, found), (1, vec!["pkg/counter.py SN201".to_string()]));
+}
+
+#[test]
+fn without_a_root_marker_there_is_no_context() {
+    let project = Project::new("no-root");
+    project
+        .write("pkg/__init__.py", "")
+        .write("pkg/main.py", MAIN)
+        .write("pkg/counter.py", COUNTER);
+    let (code, found, _) = project.check(&["pkg/counter.py"]);
+    assert_eq!((code, found), (0, vec![]));
+}
+
+#[test]
+fn standard_input_is_checked_in_the_context_of_the_file_it_stands_for() {
+    let project = project("pyproject.toml");
+    // The buffer replaces the file on disk: the disk version's finding is not reported twice,
+    // and the buffer's own text is what is checked.
+    let output = project
+        .snarl(&[
+            "check",
+            "--output-format",
+            "concise",
+            "--stdin-filename",
+            "pkg/counter.py",
+            "-",
+        ])
+        .write_stdin(format!("# unsaved edit\n{COUNTER}"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.starts_with("pkg/counter.py:7:5: SN201 "), "{stdout}");
+}
+
+#[test]
+fn context_files_follow_the_excludes_and_gitignore() {
+    let project = project("pyproject.toml");
+    project.write(".gitignore", "pkg/main.py\n");
+    let (code, found, _) = project.check(&["pkg/counter.py"]);
+    assert_eq!(
+        (code, found),
+        (0, vec![]),
+        "main.py is ignored, so no thread"
+    );
+}
+
+#[test]
+fn force_exclude_skips_excluded_files_even_when_named() {
+    let project = project("pyproject.toml");
+    project.write("build/gen.py", NOISY);
+    let (_, found, _) = project.check(&["build/gen.py", "pkg/noisy.py"]);
+    assert_eq!(found, ["build/gen.py SN106", "pkg/noisy.py SN106"]);
+    let (_, found, _) = project.check(&["--force-exclude", "build/gen.py", "pkg/noisy.py"]);
+    assert_eq!(found, ["pkg/noisy.py SN106"]);
+}
