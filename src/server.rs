@@ -411,7 +411,7 @@ impl Server {
             }
         }
         let fix_all = CodeActionKind::new("source.fixAll.snarl");
-        if only.is_some_and(|_| wants(&fix_all)) || only.is_none() {
+        if wants(&fix_all) {
             if let Some(edits) = self.fix_all(uri) {
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                     title: "Apply every safe snarl fix".to_string(),

@@ -11,10 +11,13 @@ use std::process::{Command, Output};
 
 use common::{repo_root, Project};
 
-const BUGGY: &str = "import threading\n\n\ndef work():\n    pass\n\n\nthreading.Thread(work).start()\n";
+const BUGGY: &str =
+    "import threading\n\n\ndef work():\n    pass\n\n\nthreading.Thread(work).start()\n";
 
 fn run(command: &mut Command) -> Output {
-    let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
     output
 }
 

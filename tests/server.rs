@@ -265,6 +265,26 @@ fn unknown_requests_get_an_error_and_the_server_goes_on() {
     );
     let published = client.diagnostics(&scratch);
     assert_eq!(codes(&published), ["SN106"]);
+    // Fix-all: every safe fix of the document as one edit.
+    let response = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": scratch },
+            "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } },
+            "context": { "diagnostics": [], "only": ["source.fixAll"] },
+        }),
+    );
+    assert_eq!(
+        response["result"],
+        json!([{
+            "title": "Apply every safe snarl fix",
+            "kind": "source.fixAll.snarl",
+            "edit": { "changes": { scratch.clone(): [{
+                "range": { "start": { "line": 1, "character": 17 }, "end": { "line": 1, "character": 17 } },
+                "newText": "target=",
+            }] } },
+        }])
+    );
     client.request("shutdown", Value::Null);
     client.notify("exit", Value::Null);
     assert!(client.child.wait().unwrap().success());
