@@ -95,20 +95,5 @@ fn pre_commit_hook_fails_on_a_buggy_file() {
     assert!(stdout.contains("Failed"), "{stdout}");
     assert!(stdout.contains("buggy.py:8:18"), "{stdout}");
     assert!(stdout.contains("SN106"), "{stdout}");
-
-    // Fixed, the hook passes.
-    project.write(
-        "repo/buggy.py",
-        BUGGY.replace("Thread(work)", "Thread(target=work)"),
-    );
-    git(&["commit", "--quiet", "-am", "fixed"]);
-    let output = run(Command::new(bin.join("pre-commit"))
-        .args(["try-repo"])
-        .arg(repo_root())
-        .args(["snarl", "--all-files"])
-        .env("PRE_COMMIT_HOME", project.path("pre-commit-home"))
-        .current_dir(&repo));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("Passed"), "{stdout}");
+    assert!(!stdout.contains("clean.py"), "{stdout}");
 }
