@@ -25,10 +25,9 @@ use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
     CodeActionProviderCapability, DiagnosticRelatedInformation, DiagnosticSeverity,
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DidSaveTextDocumentParams, InitializeParams, Location, NumberOrString, Position,
-    PublishDiagnosticsParams, Range, SaveOptions, ServerCapabilities, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TextEdit, Url,
-    WorkspaceEdit,
+    InitializeParams, Location, NumberOrString, Position, PublishDiagnosticsParams, Range,
+    SaveOptions, ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TextEdit, Url, WorkspaceEdit,
 };
 use serde_json::json;
 
@@ -241,12 +240,9 @@ impl Server {
                 }
             }
             DidSaveTextDocument::METHOD => {
-                if serde_json::from_value::<DidSaveTextDocumentParams>(notification.params).is_ok()
-                {
-                    // Files may have appeared on disk since the workspace was read.
-                    self.add_new_files();
-                    self.due = Some(Instant::now());
-                }
+                // Files may have appeared on disk since the workspace was read.
+                self.add_new_files();
+                self.due = Some(Instant::now());
             }
             DidCloseTextDocument::METHOD => {
                 if let Ok(params) =
