@@ -8,11 +8,15 @@
 //! comments would not all read back as comments is left alone.
 
 use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::ExitCode;
 
 use crate::diagnostic::Diagnostic;
+use crate::pipeline::Input;
 use crate::python::{self, TextRange};
 use crate::rules::Rule;
 use crate::source::SourceFile;
+use crate::workspace::Workspace;
 
 /// The new text of a file with `# noqa` comments for `diagnostics`, how many lines got one, and
 /// how many findings could not be given one.
@@ -20,6 +24,57 @@ pub struct NoqaEdit {
     pub text: String,
     pub lines: usize,
     pub skipped: usize,
+}
+
+/// `--add-noqa`: adds the comments and writes the files.
+pub fn run(mut workspace: Workspace) -> Result<ExitCode, String> {
+    let result = workspace.check();
+    let mut by_file: std::collections::BTreeMap<_, Vec<_>> = std::collections::BTreeMap::new();
+    for diagnostic in &result.diagnostics {
+        by_file
+            .entry(diagnostic.span.file)
+            .or_default()
+            .push(diagnostic);
+    }
+    let (mut lines, mut skipped, mut failed) = (0, 0, false);
+    for (id, diagnostics) in by_file {
+        let source = result.files.get(id);
+        let Some(edit) = add_noqa(source, &diagnostics) else {
+            continue;
+        };
+        skipped += edit.skipped;
+        if edit.lines == 0 {
+            continue;
+        }
+        let changed = crate::fix::ChangedFile {
+            index: id.0 as usize,
+            name: source.name.clone(),
+            original: source.text.clone(),
+            fixed: edit.text.into(),
+        };
+        if let Input::Stdin { .. } = workspace.input(changed.index) {
+            crate::cli::ignore_broken_pipe(
+                std::io::stdout().lock().write_all(changed.fixed.as_bytes()),
+            )?;
+        } else if let Err(error) = crate::fix::write_back(&workspace, &changed) {
+            eprintln!("snarl: error: {error}");
+            failed = true;
+            continue;
+        }
+        lines += edit.lines;
+    }
+    eprintln!("Added {lines} noqa directive{}.", crate::cli::plural(lines));
+    if skipped > 0 {
+        eprintln!(
+            "snarl: warning: {skipped} finding{} on lines that cannot take a comment (a line continued with a backslash, or inside a string) got none.",
+            crate::cli::plural(skipped)
+        );
+    }
+    Ok(if failed {
+        ExitCode::from(crate::cli::EXIT_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Whether a finding can be silenced by a line comment: not a file-level one.

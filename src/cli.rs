@@ -171,7 +171,7 @@ pub struct DebugArgs {
 }
 
 /// Exit code 2: usage errors, bad configuration, internal errors.
-const EXIT_ERROR: u8 = 2;
+pub(crate) const EXIT_ERROR: u8 = 2;
 
 /// Parses the command line and runs it.
 pub fn main() -> ExitCode {
@@ -402,7 +402,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let mut workspace = workspace(&args, resolver.base().clone(), inputs);
     if args.add_noqa {
-        return add_noqa(workspace);
+        return crate::add_noqa::run(workspace);
     }
     let human = matches!(
         args.output_format,
@@ -422,7 +422,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         if args.diff {
             return print_diffs(&outcome);
         }
-        let stdin_fixed = write_fixes(&workspace, &outcome, &mut errors);
+        let stdin_fixed = fix::write_all(&workspace, &outcome, &mut errors);
         if let Some(text) = stdin_fixed {
             // Like ruff: the fixed source goes to standard output, the report to standard error.
             ignore_broken_pipe(io::stdout().lock().write_all(text.as_bytes()))?;
@@ -466,32 +466,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     )
 }
 
-fn plural(n: usize) -> &'static str {
+pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {
         "s"
     }
-}
-
-/// Writes the fixed files; returns the fixed text of standard input, which is printed instead.
-fn write_fixes(
-    workspace: &Workspace,
-    outcome: &fix::FixOutcome,
-    errors: &mut Vec<String>,
-) -> Option<String> {
-    let mut stdin_text = None;
-    for index in 0..workspace.len() {
-        if let Input::Stdin { text, .. } = workspace.input(index) {
-            stdin_text = Some(text.clone());
-        }
-    }
-    for changed in &outcome.changed {
-        if let Err(error) = fix::write_back(workspace, changed) {
-            errors.push(error);
-        }
-    }
-    stdin_text
 }
 
 /// `--diff`: the diffs on standard output, a count on standard error; exit 1 when there is any.
@@ -515,55 +495,6 @@ fn print_diffs(outcome: &fix::FixOutcome) -> Result<ExitCode, String> {
         );
         Ok(ExitCode::from(1))
     }
-}
-
-/// `--add-noqa`: adds the comments and writes the files.
-fn add_noqa(mut workspace: Workspace) -> Result<ExitCode, String> {
-    let result = workspace.check();
-    let mut by_file: std::collections::BTreeMap<_, Vec<_>> = std::collections::BTreeMap::new();
-    for diagnostic in &result.diagnostics {
-        by_file
-            .entry(diagnostic.span.file)
-            .or_default()
-            .push(diagnostic);
-    }
-    let (mut lines, mut skipped, mut failed) = (0, 0, false);
-    for (id, diagnostics) in by_file {
-        let source = result.files.get(id);
-        let Some(edit) = crate::add_noqa::add_noqa(source, &diagnostics) else {
-            continue;
-        };
-        skipped += edit.skipped;
-        if edit.lines == 0 {
-            continue;
-        }
-        let changed = fix::ChangedFile {
-            index: id.0 as usize,
-            name: source.name.clone(),
-            original: source.text.clone(),
-            fixed: edit.text.into(),
-        };
-        if let Input::Stdin { .. } = workspace.input(changed.index) {
-            ignore_broken_pipe(io::stdout().lock().write_all(changed.fixed.as_bytes()))?;
-        } else if let Err(error) = fix::write_back(&workspace, &changed) {
-            eprintln!("snarl: error: {error}");
-            failed = true;
-            continue;
-        }
-        lines += edit.lines;
-    }
-    eprintln!("Added {lines} noqa directive{}.", plural(lines));
-    if skipped > 0 {
-        eprintln!(
-            "snarl: warning: {skipped} finding{} on lines that cannot take a comment (a line continued with a backslash, or inside a string) got none.",
-            plural(skipped)
-        );
-    }
-    Ok(if failed {
-        ExitCode::from(EXIT_ERROR)
-    } else {
-        ExitCode::SUCCESS
-    })
 }
 
 /// Prints the report and the summary, and decides the exit code.
@@ -737,7 +668,7 @@ fn summary(
 }
 
 /// A closed pipe (`snarl rules | head`) is not an error of ours: the reader has what it wanted.
-fn ignore_broken_pipe(written: io::Result<()>) -> Result<(), String> {
+pub(crate) fn ignore_broken_pipe(written: io::Result<()>) -> Result<(), String> {
     match written {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
         _ => Ok(()),

@@ -208,6 +208,26 @@ pub fn unified_diff(file: &ChangedFile) -> String {
         .to_string()
 }
 
+/// Writes the fixed files; returns the fixed text of standard input, which is printed instead.
+pub fn write_all(
+    workspace: &Workspace,
+    outcome: &FixOutcome,
+    errors: &mut Vec<String>,
+) -> Option<String> {
+    let mut stdin_text = None;
+    for index in 0..workspace.len() {
+        if let Input::Stdin { text, .. } = workspace.input(index) {
+            stdin_text = Some(text.clone());
+        }
+    }
+    for changed in &outcome.changed {
+        if let Err(error) = write_back(workspace, changed) {
+            errors.push(error);
+        }
+    }
+    stdin_text
+}
+
 /// Writes the fixed text over the file, unless the file changed on disk since it was read.
 pub fn write_back(workspace: &Workspace, file: &ChangedFile) -> Result<(), String> {
     let path = match workspace.input(file.index) {
