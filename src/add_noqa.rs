@@ -6,6 +6,9 @@
 //! other comment. A line that continues with a backslash, or whose end is inside a string, cannot
 //! take a comment: its finding is skipped and counted. The result is parsed again; a file whose
 //! comments would not all read back as comments is left alone.
+//!
+//! The findings are those a plain run reports, each file under its own settings. SN004 is not
+//! silenced: an unused suppression wants removing (its fix), not another suppression.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -13,7 +16,8 @@ use std::process::ExitCode;
 
 use crate::diagnostic::Diagnostic;
 use crate::pipeline::Input;
-use crate::python::{self, TextRange};
+use crate::python::{self, PythonVersion, TextRange};
+use crate::report::plural;
 use crate::rules::Rule;
 use crate::source::SourceFile;
 use crate::workspace::Workspace;
@@ -29,6 +33,9 @@ pub struct NoqaEdit {
 /// `--add-noqa`: adds the comments and writes the files.
 pub fn run(mut workspace: Workspace) -> Result<ExitCode, String> {
     let result = workspace.check();
+    for warning in &result.warnings {
+        eprintln!("snarl: warning: {warning}");
+    }
     let mut by_file: std::collections::BTreeMap<_, Vec<_>> = std::collections::BTreeMap::new();
     for diagnostic in &result.diagnostics {
         by_file
@@ -39,7 +46,11 @@ pub fn run(mut workspace: Workspace) -> Result<ExitCode, String> {
     let (mut lines, mut skipped, mut failed) = (0, 0, false);
     for (id, diagnostics) in by_file {
         let source = result.files.get(id);
-        let Some(edit) = add_noqa(source, &diagnostics) else {
+        let target = workspace
+            .resolver()
+            .settings_for(&source.path)
+            .target_version;
+        let Some(edit) = add_noqa(source, &diagnostics, target) else {
             continue;
         };
         skipped += edit.skipped;
@@ -63,11 +74,11 @@ pub fn run(mut workspace: Workspace) -> Result<ExitCode, String> {
         }
         lines += edit.lines;
     }
-    eprintln!("Added {lines} noqa directive{}.", crate::cli::plural(lines));
+    eprintln!("Added {lines} noqa {}.", plural(lines, "directive"));
     if skipped > 0 {
         eprintln!(
-            "snarl: warning: {skipped} finding{} on lines that cannot take a comment (a line continued with a backslash, or inside a string) got none.",
-            crate::cli::plural(skipped)
+            "snarl: warning: {skipped} {} on lines that cannot take a comment (a line continued with a backslash, or inside a string) got none.",
+            plural(skipped, "finding")
         );
     }
     Ok(if failed {
@@ -77,16 +88,22 @@ pub fn run(mut workspace: Workspace) -> Result<ExitCode, String> {
     })
 }
 
-/// Whether a finding can be silenced by a line comment: not a file-level one.
+/// Whether a finding can be silenced by a line comment: not a file-level one, and not an unused
+/// suppression.
 fn is_about_code(diagnostic: &Diagnostic) -> bool {
     !matches!(
         diagnostic.rule,
-        Rule::SyntaxError | Rule::IoError | Rule::InternalError
+        Rule::SyntaxError | Rule::IoError | Rule::InternalError | Rule::UnusedNoqa
     )
 }
 
-/// Adds comments for `diagnostics` (all in `file`); `None` when nothing was added.
-pub fn add_noqa(file: &SourceFile, diagnostics: &[&Diagnostic]) -> Option<NoqaEdit> {
+/// Adds comments for `diagnostics` (all in `file`, parsed for `target`); `None` when nothing was
+/// added.
+pub fn add_noqa(
+    file: &SourceFile,
+    diagnostics: &[&Diagnostic],
+    target: Option<PythonVersion>,
+) -> Option<NoqaEdit> {
     let text: &str = &file.text;
     let mut rows: BTreeMap<u32, Vec<&'static str>> = BTreeMap::new();
     for diagnostic in diagnostics.iter().filter(|d| is_about_code(d)) {
@@ -100,7 +117,7 @@ pub fn add_noqa(file: &SourceFile, diagnostics: &[&Diagnostic]) -> Option<NoqaEd
     if rows.is_empty() {
         return None;
     }
-    let parsed = python::parse_module(text, None);
+    let parsed = python::parse_module(text, target);
     let comments = parsed.comments.clone();
     let errors_before = parsed.syntax_errors.len();
     crate::pipeline::drop_ast(parsed);
@@ -123,7 +140,7 @@ pub fn add_noqa(file: &SourceFile, diagnostics: &[&Diagnostic]) -> Option<NoqaEd
     // are dropped, and the rest is tried again.
     while !candidates.is_empty() {
         let out = with_comments(text, &comments, &candidates);
-        let reparsed = python::parse_module(&out, None);
+        let reparsed = python::parse_module(&out, target);
         let new_file = SourceFile::new(file.id, file.path.clone(), file.name.clone(), out.into());
         let index = crate::suppress::NoqaIndex::from_comments(&new_file, &reparsed.comments);
         let errors_after = reparsed.syntax_errors.len();
@@ -295,7 +312,7 @@ mod tests {
             finding(&f, Rule::ThreadRunCalled, "c ="),
         ];
         let refs: Vec<&Diagnostic> = found.iter().collect();
-        let edit = add_noqa(&f, &refs).unwrap();
+        let edit = add_noqa(&f, &refs, None).unwrap();
         assert_eq!(
             edit.text,
             "a = 1  # noqa: SN103, SN201\nb = 2  # noqa: E501, SN103\nc = 3  # explain  # noqa: SN103\r\nd = 4\n"
@@ -311,7 +328,7 @@ mod tests {
             finding(&f, Rule::ThreadRunCalled, "s ="),
         ];
         let refs: Vec<&Diagnostic> = found.iter().collect();
-        let edit = add_noqa(&f, &refs).unwrap();
+        let edit = add_noqa(&f, &refs, None).unwrap();
         // The backslash line is skipped up front; the string line fails the read-back.
         assert_eq!(edit.text, f.text.to_string());
         assert_eq!((edit.lines, edit.skipped), (0, 2));
@@ -325,7 +342,7 @@ mod tests {
             finding(&f, Rule::ThreadRunCalled, "t.run"),
         ];
         let refs: Vec<&Diagnostic> = found.iter().collect();
-        let edit = add_noqa(&f, &refs).unwrap();
+        let edit = add_noqa(&f, &refs, None).unwrap();
         assert_eq!(edit.text, "s = \'\'\'a\nb\'\'\'\nt.run()  # noqa: SN103\n");
         assert_eq!((edit.lines, edit.skipped), (1, 1));
     }

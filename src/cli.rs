@@ -9,12 +9,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::baseline::{self, Baseline};
-use crate::config::{normalize, Overrides, Resolver, Settings};
+use crate::config::{normalize, Overrides, Resolver};
 use crate::context;
 use crate::discover::{self, DiscoveredFile, ModuleNamer};
 use crate::fix;
 use crate::pipeline::{self, CheckResult, Input};
-use crate::report::{self, OutputFormat, ReportOptions};
+use crate::report::{self, FixSummary, OutputFormat, ReportOptions};
 use crate::rules::Rule;
 use crate::source::absolute;
 use crate::workspace::{path_key, Workspace};
@@ -304,48 +304,55 @@ pub fn inputs(
 }
 
 /// The inputs of `snarl check` as a workspace: the named paths reported on, the rest of their
-/// project as context (unless `--no-project-context`).
-fn workspace(args: &CheckArgs, settings: Settings, inputs: Vec<Input>) -> Workspace {
-    let inputs: Vec<Input> = if args.force_exclude {
-        inputs
-            .into_iter()
-            .filter(|input| !excluded_with_ancestors(&settings, &input.file().path))
-            .collect()
-    } else {
-        inputs
-    };
-    let context = if args.no_project_context {
-        Vec::new()
-    } else {
-        let mut named: Vec<PathBuf> = args
-            .paths
-            .iter()
-            .filter(|p| p.as_os_str() != "-")
-            .cloned()
-            .collect();
-        if args.paths.is_empty() && args.stdin_filename.is_none() {
-            named.push(PathBuf::from("."));
-        }
-        let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-")
-            || args.paths.is_empty() && args.stdin_filename.is_some();
-        if let (true, Some(name)) = (reads_stdin, &args.stdin_filename) {
-            named.push(name.clone());
-        }
-        let checked = inputs.iter().map(|i| path_key(&i.file().path)).collect();
-        context::context_files(&named, &checked, &settings)
-            .into_iter()
-            .map(Input::File)
-            .collect()
-    };
-    Workspace::new(settings, inputs, context)
+/// project as context (unless `--no-project-context`), every file with its own settings; and
+/// what the user should hear about the context.
+fn workspace(
+    args: &CheckArgs,
+    mut resolver: Resolver,
+    inputs: Vec<Input>,
+) -> (Workspace, Vec<String>) {
+    if args.no_project_context {
+        return (Workspace::new(resolver, inputs, Vec::new()), Vec::new());
+    }
+    let mut named: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
+    if args.paths.is_empty() && args.stdin_filename.is_none() {
+        named.push(PathBuf::from("."));
+    }
+    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-")
+        || args.paths.is_empty() && args.stdin_filename.is_some();
+    if let (true, Some(name)) = (reads_stdin, &args.stdin_filename) {
+        named.push(name.clone());
+    }
+    let checked = inputs.iter().map(|i| path_key(&i.file().path)).collect();
+    let context = context::context_files(&named, &checked, &mut resolver);
+    let files = context.files.into_iter().map(Input::File).collect();
+    (Workspace::new(resolver, inputs, files), context.warnings)
 }
 
-/// Whether the excludes match `path` or a directory above it (up to the configuration's root).
-fn excluded_with_ancestors(settings: &Settings, path: &std::path::Path) -> bool {
+/// `--force-exclude`: whether the excludes match `path` or a directory above it, each judged as
+/// the walk would judge it, by the settings of the directory holding it, up to the root of those
+/// settings (a project under a directory named `build` is not excluded for that).
+fn force_excluded(resolver: &Resolver, path: &Path) -> bool {
     let key = path_key(path);
-    key.ancestors()
-        .take_while(|dir| *dir == key || (dir.starts_with(&settings.root) && *dir != settings.root))
-        .any(|dir| settings.is_excluded(dir))
+    for entry in key.ancestors() {
+        let Some(parent) = entry.parent() else {
+            break;
+        };
+        let settings = resolver.settings_for(parent);
+        let inside = entry.starts_with(&settings.root) && entry != settings.root;
+        if entry != key && !inside {
+            break;
+        }
+        if settings.is_excluded(entry) {
+            return true;
+        }
+    }
+    false
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
@@ -369,6 +376,20 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     for warning in &warnings {
         eprintln!("snarl: warning: {warning}");
     }
+    let inputs: Vec<Input> = if args.force_exclude {
+        let (excluded, kept): (Vec<Input>, Vec<Input>) = inputs
+            .into_iter()
+            .partition(|input| force_excluded(&resolver, &input.file().path));
+        // As ruff: `--fix` on an excluded standard input passes the source through unchanged.
+        for input in &excluded {
+            if let (Input::Stdin { text, .. }, true) = (input, args.fix) {
+                ignore_broken_pipe(io::stdout().lock().write_all(text.as_bytes()))?;
+            }
+        }
+        kept
+    } else {
+        inputs
+    };
     if inputs.is_empty() {
         // As ruff: nothing to check is worth saying, not an error.
         eprintln!("snarl: warning: No Python files found under the given path(s)");
@@ -400,16 +421,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         ));
     }
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let mut workspace = workspace(&args, resolver.base().clone(), inputs);
+    let (mut workspace, context_warnings) = workspace(&args, resolver, inputs);
+    for warning in &context_warnings {
+        eprintln!("snarl: warning: {warning}");
+    }
     if args.add_noqa {
         return crate::add_noqa::run(workspace);
     }
-    let human = matches!(
-        args.output_format,
-        OutputFormat::Full | OutputFormat::Concise
-    );
     let mut errors = Vec::new();
-    let (mut result, reported, fixed) = if args.fix || args.diff {
+    let (mut result, fixed) = if args.fix || args.diff {
         let outcome = fix::fix_workspace(&mut workspace, args.unsafe_fixes);
         for rejected in &outcome.rejected {
             let codes: Vec<&str> = rejected.rules.iter().map(|r| r.code()).collect();
@@ -420,35 +440,34 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             );
         }
         if args.diff {
+            for warning in &outcome.result.warnings {
+                eprintln!("snarl: warning: {warning}");
+            }
             return print_diffs(&outcome);
         }
         let stdin_fixed = fix::write_all(&workspace, &outcome, &mut errors);
         if let Some(text) = stdin_fixed {
             // Like ruff: the fixed source goes to standard output, the report to standard error.
             ignore_broken_pipe(io::stdout().lock().write_all(text.as_bytes()))?;
-            let reported = workspace.reported_count();
-            return finish_report(
-                &args,
-                outcome.result,
-                reported,
-                Some(outcome.fixed),
-                None,
-                &mut io::stderr(),
-                human,
+            let report = Report {
+                fixed: outcome.fixed,
+                hidden: None,
                 errors,
-            );
+            };
+            return finish_report(&args, outcome.result, report, &mut io::stderr());
         }
-        let reported = workspace.reported_count();
-        (outcome.result, reported, Some(outcome.fixed))
+        (outcome.result, outcome.fixed)
     } else {
-        let (result, reported) = workspace.check_once();
-        (result, reported, None)
+        (workspace.check_once(), 0)
     };
     if let Some(path) = &args.write_baseline {
+        for warning in &result.warnings {
+            eprintln!("snarl: warning: {warning}");
+        }
         let count = baseline::write(path, &result.diagnostics, &result.files)?;
         eprintln!(
-            "Wrote a baseline of {count} finding{} to {}.",
-            plural(count),
+            "Wrote a baseline of {count} {} to {}.",
+            report::plural(count, "finding"),
             path.display()
         );
         return Ok(ExitCode::SUCCESS);
@@ -459,19 +478,14 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         }
         _ => None,
     };
+    let report = Report {
+        fixed,
+        hidden,
+        errors,
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    finish_report(
-        &args, result, reported, fixed, hidden, &mut out, human, errors,
-    )
-}
-
-pub(crate) fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
+    finish_report(&args, result, report, &mut out)
 }
 
 /// `--diff`: the diffs on standard output, a count on standard error; exit 1 when there is any.
@@ -489,25 +503,30 @@ fn print_diffs(outcome: &fix::FixOutcome) -> Result<ExitCode, String> {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(
-            "Would fix {} finding{}.",
+            "Would fix {} {}.",
             outcome.fixed,
-            plural(outcome.fixed)
+            report::plural(outcome.fixed, "finding")
         );
         Ok(ExitCode::from(1))
     }
 }
 
-/// Prints the report and the summary, and decides the exit code.
-#[allow(clippy::too_many_arguments)]
+/// What a run did besides finding: fixes applied, findings a baseline hid, files that could not
+/// be written.
+struct Report {
+    fixed: usize,
+    hidden: Option<usize>,
+    errors: Vec<String>,
+}
+
+/// Prints the warnings, the report and its closing summary (to `out`: standard output, or
+/// standard error when the fixed source of standard input took standard output), and decides the
+/// exit code.
 fn finish_report(
     args: &CheckArgs,
     result: CheckResult,
-    reported: usize,
-    fixed: Option<usize>,
-    hidden: Option<usize>,
+    run: Report,
     out: &mut dyn Write,
-    human: bool,
-    errors: Vec<String>,
 ) -> Result<ExitCode, String> {
     for warning in &result.warnings {
         eprintln!("snarl: warning: {warning}");
@@ -517,33 +536,53 @@ fn finish_report(
         std::env::var_os("NO_COLOR").as_deref(),
         io::stdout().is_terminal(),
     );
-    let written = if args.statistics {
-        report::write_statistics(&result.diagnostics, args.output_format, color, out)
-    } else {
-        report::write(
-            args.output_format,
-            &result.diagnostics,
-            &result.files,
-            ReportOptions { color },
-            out,
-        )
+    let options = ReportOptions {
+        color,
+        unsafe_fixes: args.unsafe_fixes,
     };
-    match written.and_then(|()| out.flush()) {
+    let human = matches!(
+        args.output_format,
+        OutputFormat::Full | OutputFormat::Concise
+    );
+    let written = (|| {
+        if args.statistics {
+            report::write_statistics(&result.diagnostics, args.output_format, options, out)?;
+        } else {
+            report::write(
+                args.output_format,
+                &result.diagnostics,
+                &result.files,
+                options,
+                out,
+            )?;
+        }
+        // As ruff: the closing line goes with the human formats, after the report.
+        if human && !args.quiet {
+            let fixes = FixSummary {
+                fixed: run.fixed,
+                unsafe_fixes: args.unsafe_fixes,
+            };
+            report::write_summary_after_fixes(&result.diagnostics, fixes, color, out)?;
+        }
+        out.flush()
+    })();
+    match written {
         Ok(()) => {}
         // A closed pipe (`snarl check | head`) is not an error of ours.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
         Err(e) => return Err(format!("cannot write the report: {e}")),
     }
-    if human && !args.quiet && !args.statistics {
-        eprint!(
-            "{}",
-            summary(&result, reported, fixed, hidden, args.unsafe_fixes)
+    if let Some(hidden) = run.hidden.filter(|&h| h > 0 && !args.quiet) {
+        eprintln!(
+            "{hidden} {} recorded in the baseline {} hidden.",
+            report::plural(hidden, "finding"),
+            if hidden == 1 { "was" } else { "were" }
         );
     }
-    for error in &errors {
+    for error in &run.errors {
         eprintln!("snarl: error: {error}");
     }
-    if !errors.is_empty() {
+    if !run.errors.is_empty() {
         Ok(ExitCode::from(EXIT_ERROR))
     } else if result.diagnostics.is_empty() || args.exit_zero {
         Ok(ExitCode::SUCCESS)
@@ -613,58 +652,6 @@ fn show_settings(path: &Path, resolver: &Resolver, out: &mut dyn Write) -> io::R
             .join(", ")
     )?;
     Ok(())
-}
-
-/// The summary lines of a human report: counts, fixes, the baseline, what `--fix` would do.
-fn summary(
-    result: &CheckResult,
-    files: usize,
-    fixed: Option<usize>,
-    hidden: Option<usize>,
-    unsafe_fixes: bool,
-) -> String {
-    let n = result.diagnostics.len();
-    let mut text = match fixed {
-        Some(fixed) if fixed > 0 => format!(
-            "Found {} finding{} ({fixed} fixed, {n} remaining) in {files} files.\n",
-            n + fixed,
-            plural(n + fixed)
-        ),
-        _ if n == 0 => format!("All checks passed ({files} files).\n"),
-        _ => format!("Found {n} finding{} in {files} files.\n", plural(n)),
-    };
-    if let Some(hidden) = hidden.filter(|&h| h > 0) {
-        text.push_str(&format!(
-            "{hidden} finding{} recorded in the baseline {} hidden.\n",
-            plural(hidden),
-            if hidden == 1 { "was" } else { "were" }
-        ));
-    }
-    let fixable = result
-        .diagnostics
-        .iter()
-        .filter_map(|d| d.fix.as_ref())
-        .filter(|f| fix::applies(f, unsafe_fixes))
-        .count();
-    let hidden_unsafe = result
-        .diagnostics
-        .iter()
-        .filter_map(|d| d.fix.as_ref())
-        .filter(|f| !fix::applies(f, unsafe_fixes))
-        .count();
-    if fixable > 0 {
-        let unsafe_flag = if unsafe_fixes { " --unsafe-fixes" } else { "" };
-        text.push_str(&format!(
-            "[*] {fixable} fixable with `--fix{unsafe_flag}`.\n"
-        ));
-    }
-    if hidden_unsafe > 0 {
-        text.push_str(&format!(
-            "({hidden_unsafe} more fix{} available with `--fix --unsafe-fixes`.)\n",
-            if hidden_unsafe == 1 { " is" } else { "es are" }
-        ));
-    }
-    text
 }
 
 /// A closed pipe (`snarl rules | head`) is not an error of ours: the reader has what it wanted.

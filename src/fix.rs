@@ -6,6 +6,9 @@
 //! [`MAX_PASSES`]). A file whose fixed text has syntax errors its original had not is left as it
 //! was, and the run says so. Files are written atomically: a temporary file beside the original,
 //! renamed over it.
+//!
+//! The fixes are those of the findings a plain run reports, each file under its own settings
+//! (rules, `per-file-ignores`, target version): SN004's removal of an unused suppression too.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -121,7 +124,6 @@ pub fn fix_workspace(workspace: &mut Workspace, unsafe_fixes: bool) -> FixOutcom
     let mut originals: BTreeMap<usize, Arc<str>> = BTreeMap::new();
     let mut rejected: BTreeMap<usize, RejectedFile> = BTreeMap::new();
     let mut fixed: BTreeMap<usize, usize> = BTreeMap::new();
-    let target = workspace.settings.target_version;
     let mut result = workspace.check();
     for _ in 0..MAX_PASSES {
         let mut by_file: BTreeMap<usize, Vec<&Diagnostic>> = BTreeMap::new();
@@ -148,6 +150,11 @@ pub fn fix_workspace(workspace: &mut Workspace, unsafe_fixes: bool) -> FixOutcom
             #[cfg(debug_assertions)]
             let new_text = break_if_asked_to(new_text);
             let original = originals.entry(index).or_insert_with(|| text.clone());
+            // Parsed for the Python the file's own settings target.
+            let target = workspace
+                .resolver()
+                .settings_for(&workspace.file(index).path)
+                .target_version;
             if syntax_errors(&new_text, target) > syntax_errors(original, target) {
                 let mut rules: Vec<Rule> = diagnostics.iter().map(|d| d.rule).collect();
                 rules.sort();

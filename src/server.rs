@@ -7,10 +7,13 @@
 //! open and save at once, on change after a short quiet period (typing does not start an analysis
 //! per key). Code actions offer each finding's fix, a `# noqa: CODE` for it, and a fix-all of the
 //! safe fixes. Documents are synced whole; positions are UTF-16, the protocol's default.
+//!
+//! Settings are found as `snarl check` run in the workspace folder finds them: each file uses the
+//! closest configuration above it ([`Resolver`]), nested projects included.
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{self, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,7 +34,7 @@ use lsp_types::{
 };
 use serde_json::json;
 
-use crate::config::{self, Overrides, Settings};
+use crate::config::{Overrides, Resolver};
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::discover::{self, DiscoveredFile, ModuleNamer};
 use crate::pipeline::Input;
@@ -127,12 +130,14 @@ struct Server {
 }
 
 impl Server {
+    /// The server for the workspace folder `root`, the working directory.
     fn new(root: PathBuf) -> Result<Self, String> {
-        let settings = settings_for(&root)?;
-        let files = discover::discover(std::slice::from_ref(&root), &settings).unwrap_or_default();
-        let context = files.into_iter().map(Input::File).collect();
+        let resolver = Resolver::new(&Overrides::default()).map_err(|e| e.to_string())?;
+        let (resolver, discovery) = discover::discover_with(std::slice::from_ref(&root), resolver)
+            .map_err(|e| e.to_string())?;
+        let context = discovery.files.into_iter().map(Input::File).collect();
         Ok(Server {
-            workspace: Workspace::new(settings, Vec::new(), context),
+            workspace: Workspace::new(resolver, Vec::new(), context),
             root,
             open: HashMap::new(),
             published: HashMap::new(),
@@ -274,7 +279,12 @@ impl Server {
         if let Some(index) = self.workspace.index_of(&path) {
             return Some(index);
         }
-        let (module, is_package) = ModuleNamer::new(&self.workspace.settings).module_name(&path);
+        // A file outside the folder walked so far: the configuration above it, if it has one.
+        let mut resolver = self.workspace.resolver().clone();
+        if resolver.add_ancestors(&path).is_ok() {
+            self.workspace.set_resolver(resolver);
+        }
+        let (module, is_package) = ModuleNamer::new(self.workspace.resolver()).module_name(&path);
         let file = DiscoveredFile {
             path,
             module,
@@ -283,11 +293,17 @@ impl Server {
         Some(self.workspace.add(Input::File(file), false))
     }
 
+    /// Adds the files (and configurations) that appeared in the folder since it was walked.
     fn add_new_files(&mut self) {
-        let settings = &self.workspace.settings;
-        let files =
-            discover::discover(std::slice::from_ref(&self.root), settings).unwrap_or_default();
-        for file in files {
+        let resolver = self.workspace.resolver().clone();
+        // A configuration that does not load keeps the settings as they were.
+        let Ok((resolver, discovery)) =
+            discover::discover_with(std::slice::from_ref(&self.root), resolver)
+        else {
+            return;
+        };
+        self.workspace.set_resolver(resolver);
+        for file in discovery.files {
             if self.workspace.index_of(&file.path).is_none() {
                 self.workspace.add(Input::File(file), false);
             }
@@ -389,7 +405,12 @@ impl Server {
                         ..CodeAction::default()
                     }));
                 }
-                let noqa = crate::add_noqa::add_noqa(&document.source, &[&item.finding])
+                let target = self
+                    .workspace
+                    .resolver()
+                    .settings_for(&document.source.path)
+                    .target_version;
+                let noqa = crate::add_noqa::add_noqa(&document.source, &[&item.finding], target)
                     .filter(|edit| edit.lines > 0)
                     .map(|edit| whole_change(&document.source.text, &edit.text));
                 if let Some(noqa) = noqa {
@@ -448,22 +469,6 @@ impl Server {
 
 fn invalid_params(id: RequestId, error: serde_json::Error) -> Response {
     Response::new_err(id, ErrorCode::InvalidParams as i32, error.to_string())
-}
-
-/// The settings for a workspace at `root`: its configuration file, found from there up.
-fn settings_for(root: &Path) -> Result<Settings, String> {
-    let found = config::find_config(root).map_err(|e| e.to_string())?;
-    let (layers, config_path) = match found {
-        Some((layers, path)) => (layers, Some(path)),
-        None => (Vec::new(), None),
-    };
-    let dir = config_path
-        .as_deref()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| root.to_path_buf());
-    Settings::from_chain(&layers, &Overrides::default(), dir, config_path)
-        .map_err(|e| e.to_string())
 }
 
 fn overlaps(a: Range, b: Range) -> bool {

@@ -6,12 +6,15 @@
 //! outcome is kept until its text changes (held in memory by an editor or a fix pass) or, for a
 //! file read from disk, until its modification time does. So re-checking after one edit parses one
 //! file and links the project again, which is what `--fix` passes and the language server need.
+//!
+//! Each file is analysed with its own settings (the [`Resolver`]'s, as in a plain run); only the
+//! reported files' suppression warnings are passed on.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::config::{normalize, Settings};
+use crate::config::{normalize, Resolver, SettingsFor};
 use crate::discover::DiscoveredFile;
 use crate::pipeline::{self, CheckResult, FileOutcome, Input};
 use crate::source::{absolute, FileId};
@@ -31,7 +34,8 @@ struct Entry {
 
 /// The files of a run, analysed together. A file's [`FileId`] is its index here.
 pub struct Workspace {
-    pub settings: Settings,
+    /// Which settings each file uses; the project phase runs with its union.
+    resolver: Resolver,
     entries: Vec<Entry>,
 }
 
@@ -46,9 +50,9 @@ fn modified(path: &Path) -> Option<SystemTime> {
 
 impl Workspace {
     /// A workspace reporting on `reported` with `context` for the project phase only.
-    pub fn new(settings: Settings, reported: Vec<Input>, context: Vec<Input>) -> Self {
+    pub fn new(resolver: Resolver, reported: Vec<Input>, context: Vec<Input>) -> Self {
         let mut workspace = Workspace {
-            settings,
+            resolver,
             entries: Vec::with_capacity(reported.len() + context.len()),
         };
         for input in reported {
@@ -58,6 +62,31 @@ impl Workspace {
             workspace.add(input, false);
         }
         workspace
+    }
+
+    /// The settings of each file.
+    pub fn resolver(&self) -> &Resolver {
+        &self.resolver
+    }
+
+    /// Replaces the settings (configurations found since): files whose outcome the change may
+    /// affect are analysed again. What a file's own analysis uses is its rules and target
+    /// version, and whether the project phase needs summaries, which the project rules decide.
+    pub fn set_resolver(&mut self, resolver: Resolver) {
+        let old = std::mem::replace(&mut self.resolver, resolver);
+        let project_changed =
+            old.project_settings().rules != self.resolver.project_settings().rules;
+        for entry in &mut self.entries {
+            let path = &entry.input.file().path;
+            let before = old.settings_for(path);
+            let after = self.resolver.settings_for(path);
+            if project_changed
+                || before.rules_for(path) != after.rules_for(path)
+                || before.target_version != after.target_version
+            {
+                entry.outcome = None;
+            }
+        }
     }
 
     /// Adds a file; returns its index.
@@ -79,11 +108,6 @@ impl Workspace {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
-    }
-
-    /// How many files the run reports on.
-    pub fn reported_count(&self) -> usize {
-        self.entries.iter().filter(|e| e.reported).count()
     }
 
     pub fn is_reported(&self, index: usize) -> bool {
@@ -143,19 +167,24 @@ impl Workspace {
     }
 
     /// [`Workspace::check`] for a run that checks once: nothing is kept.
-    pub fn check_once(mut self) -> (CheckResult, usize) {
+    pub fn check_once(mut self) -> CheckResult {
         self.refresh();
         let outcomes = self
             .entries
             .iter_mut()
             .map(|e| e.outcome.take().expect("refreshed"))
             .collect();
-        let reported = self.reported_count();
-        (self.finish(outcomes), reported)
+        self.finish(outcomes)
     }
 
-    fn finish(&self, outcomes: Vec<FileOutcome>) -> CheckResult {
-        let mut result = pipeline::finish(outcomes, &self.settings);
+    fn finish(&self, mut outcomes: Vec<FileOutcome>) -> CheckResult {
+        // A context file's suppression comments are not the run's business.
+        for (outcome, entry) in outcomes.iter_mut().zip(&self.entries) {
+            if !entry.reported {
+                outcome.noqa.warnings.clear();
+            }
+        }
+        let mut result = pipeline::finish(outcomes, &self.resolver);
         result
             .diagnostics
             .retain(|d| self.entries[d.span.file.0 as usize].reported);
@@ -186,7 +215,7 @@ impl Workspace {
                 _ => None,
             })
             .collect();
-        let outcomes = pipeline::analyze_numbered(stale, &self.settings);
+        let outcomes = pipeline::analyze_numbered(stale, &self.resolver);
         for (outcome, stamp) in outcomes.into_iter().zip(stamps) {
             let entry = &mut self.entries[outcome.source.id.0 as usize];
             entry.stamp = stamp;

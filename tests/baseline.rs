@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Project;
+use common::{findings, Project};
 
 const LEGACY: &str =
     "import threading\n\nthreading.Thread(print).start()\nthreading.Thread(print).start()\n";
@@ -34,12 +34,9 @@ fn a_baseline_hides_recorded_findings_and_shows_new_ones() {
         baseline["findings"][1]["fingerprint"]
     );
 
-    let (code, found, stderr) = project.check(&["--baseline", "snarl-baseline.json"]);
-    assert_eq!((code, found), (0, vec![]));
-    assert_eq!(
-        stderr,
-        "All checks passed (1 files).\n2 findings recorded in the baseline were hidden.\n"
-    );
+    let (code, stdout, stderr) = project.run(&["check", "--baseline", "snarl-baseline.json"]);
+    assert_eq!((code, stdout.as_str()), (0, "All checks passed!\n"));
+    assert_eq!(stderr, "2 findings recorded in the baseline were hidden.\n");
 
     // Lines inserted above, indentation changed: still the same findings. A third copy of the
     // line and a new file are new.
@@ -51,19 +48,25 @@ fn a_baseline_hides_recorded_findings_and_shows_new_ones() {
         "new.py",
         "import threading\nthreading.Thread(print).start()\n",
     );
-    let (code, found, stderr) = project.check(&["--baseline", "snarl-baseline.json"]);
+    let (code, stdout, stderr) = project.run(&[
+        "check",
+        "--output-format",
+        "concise",
+        "--baseline",
+        "snarl-baseline.json",
+    ]);
     assert_eq!(
-        (code, found),
+        (code, findings(&stdout)),
         (
             1,
             vec!["legacy.py SN106".to_string(), "new.py SN106".to_string()]
         )
     );
-    assert_eq!(
-        stderr,
-        "Found 2 findings in 2 files.\n2 findings recorded in the baseline were hidden.\n\
-         [*] 2 fixable with `--fix`.\n"
+    assert!(
+        stdout.ends_with("\nFound 2 findings (2 fixable with --fix).\n"),
+        "{stdout}"
     );
+    assert_eq!(stderr, "2 findings recorded in the baseline were hidden.\n");
 }
 
 #[test]
