@@ -335,6 +335,20 @@ mod tests {
     }
 
     #[test]
+    fn an_unused_suppression_gets_no_suppression_of_its_own() {
+        let f = file("t.run()  # noqa: SN101\n");
+        let found = [
+            finding(&f, Rule::ThreadRunCalled, "t.run"),
+            finding(&f, Rule::UnusedNoqa, "# noqa"),
+        ];
+        let refs: Vec<&Diagnostic> = found.iter().collect();
+        let edit = add_noqa(&f, &refs, None).unwrap();
+        assert_eq!(edit.text, "t.run()  # noqa: SN101, SN103\n");
+        assert_eq!((edit.lines, edit.skipped), (1, 0));
+        assert!(add_noqa(&f, &refs[1..], None).is_none());
+    }
+
+    #[test]
     fn other_lines_still_get_their_comment_when_one_cannot() {
         let f = file("s = \'\'\'a\nb\'\'\'\nt.run()\n");
         let found = [

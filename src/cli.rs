@@ -376,6 +376,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     for warning in &warnings {
         eprintln!("snarl: warning: {warning}");
     }
+    // Like ruff: `--fix` on standard input writes the fixed source to standard output, so the
+    // report goes to standard error.
+    let fixes_stdin = args.fix && inputs.iter().any(|i| matches!(i, Input::Stdin { .. }));
     let inputs: Vec<Input> = if args.force_exclude {
         let (excluded, kept): (Vec<Input>, Vec<Input>) = inputs
             .into_iter()
@@ -445,16 +448,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             }
             return print_diffs(&outcome);
         }
-        let stdin_fixed = fix::write_all(&workspace, &outcome, &mut errors);
-        if let Some(text) = stdin_fixed {
-            // Like ruff: the fixed source goes to standard output, the report to standard error.
+        if let Some(text) = fix::write_all(&workspace, &outcome, &mut errors) {
             ignore_broken_pipe(io::stdout().lock().write_all(text.as_bytes()))?;
-            let report = Report {
-                fixed: outcome.fixed,
-                hidden: None,
-                errors,
-            };
-            return finish_report(&args, outcome.result, report, &mut io::stderr());
         }
         (outcome.result, outcome.fixed)
     } else {
@@ -483,6 +478,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         hidden,
         errors,
     };
+    if fixes_stdin {
+        return finish_report(&args, result, report, &mut io::stderr());
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     finish_report(&args, result, report, &mut out)

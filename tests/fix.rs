@@ -3,6 +3,7 @@
 mod common;
 
 use common::{findings, Project};
+use serde_json::json;
 
 /// One finding of each fixable rule: SN102 and SN106 have safe fixes, SN101 and SN103 unsafe ones.
 const BUGGY: &str = "\
@@ -76,7 +77,9 @@ fn fix_applies_the_safe_fixes_and_reports_what_is_left() {
     let stdout = text(&output.stdout);
     assert_eq!(findings(&stdout), ["app.py SN101", "app.py SN103"]);
     assert!(
-        stdout.ends_with("\nFound 4 findings (2 fixed, 2 remaining; 2 fixable with --unsafe-fixes).\n"),
+        stdout.ends_with(
+            "\nFound 4 findings (2 fixed, 2 remaining; 2 fixable with --unsafe-fixes).\n"
+        ),
         "{stdout}"
     );
     assert_eq!(text(&output.stderr), "");
@@ -319,4 +322,135 @@ fn fix_and_add_noqa_do_not_go_together() {
         std::fs::read_to_string(project.path("app.py")).unwrap(),
         BUGGY
     );
+}
+
+#[test]
+fn fix_removes_an_unused_noqa_with_sn004_s_fix() {
+    let project = Project::new("fix-unused-noqa");
+    project.write(
+        "app.py",
+        "import threading\n\nt = threading.Thread(target=print)  # noqa: SN101\nt.start()  # noqa: SN103, E501\n",
+    );
+    let (code, stdout, stderr) = project.run(&["check", "--select", "SN004", "--fix"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(stdout, "Found 2 findings (2 fixed, 0 remaining).\n");
+    // The whole directive goes; from a list, only snarl's unused code (E501 is another tool's).
+    assert_eq!(
+        std::fs::read_to_string(project.path("app.py")).unwrap(),
+        "import threading\n\nt = threading.Thread(target=print)\nt.start()  # noqa: E501\n"
+    );
+    let (code, found, _) = project.check(&["--select", "SN004"]);
+    assert_eq!((code, found), (0, vec![]));
+}
+
+#[test]
+fn fix_and_add_noqa_follow_each_file_s_configuration() {
+    // The root configuration turns SN102 off for keep.py; legacy/ has its own, which ignores
+    // SN106 and selects SN004.
+    let setup = |name: &str| {
+        let project = Project::new(name);
+        project
+            .write(
+                "pyproject.toml",
+                "[tool.snarl]\nper-file-ignores = { \"keep.py\" = [\"SN102\"] }\n",
+            )
+            .write("app.py", BUGGY)
+            .write("keep.py", BUGGY)
+            .write(
+                "legacy/snarl.toml",
+                "ignore = [\"SN106\"]\nextend-select = [\"SN004\"]\n",
+            )
+            .write("legacy/app.py", format!("{BUGGY}x = 1  # noqa: SN201\n"));
+        project
+    };
+    let project = setup("fix-per-file");
+    let (code, stdout, _) = project.run(&["check", "--fix"]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.ends_with(
+            "\nFound 11 findings (5 fixed, 6 remaining; 6 fixable with --unsafe-fixes).\n"
+        ),
+        "{stdout}"
+    );
+    let read = |path: &str| std::fs::read_to_string(project.path(path)).unwrap();
+    assert_eq!(read("app.py"), SAFE_FIXED);
+    assert_eq!(
+        read("keep.py"),
+        BUGGY.replace("Thread(work)", "Thread(target=work)")
+    );
+    assert_eq!(
+        read("legacy/app.py"),
+        BUGGY.replace("args=(1))", "args=(1,))") + "x = 1\n"
+    );
+
+    let project = setup("add-noqa-per-file");
+    let (code, _, stderr) = project.run(&["check", "--add-noqa"]);
+    assert_eq!((code, stderr.as_str()), (0, "Added 10 noqa directives.\n"));
+    let read = |path: &str| std::fs::read_to_string(project.path(path)).unwrap();
+    assert!(!read("keep.py").contains("SN102"), "{}", read("keep.py"));
+    let legacy = read("legacy/app.py");
+    assert!(!legacy.contains("SN106"), "{legacy}");
+    // SN004 is not silenced with another suppression: the unused one stays for its fix.
+    assert!(legacy.ends_with("x = 1  # noqa: SN201\n"), "{legacy}");
+    let (code, found, _) = project.check(&[]);
+    assert_eq!((code, found), (1, vec!["legacy/app.py SN004".to_string()]));
+}
+
+#[test]
+fn statistics_after_fix_count_what_is_left() {
+    let project = Project::new("fix-statistics");
+    project.write("app.py", BUGGY);
+    let (code, stdout, _) =
+        project.run(&["check", "--fix", "--statistics", "--output-format", "json"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        std::fs::read_to_string(project.path("app.py")).unwrap(),
+        SAFE_FIXED
+    );
+    let statistics: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        statistics,
+        serde_json::json!({
+            "rules": [
+                { "code": "SN101", "name": "thread-target-called", "count": 1, "fixable": false, "fixable_count": 0 },
+                { "code": "SN103", "name": "thread-run-called", "count": 1, "fixable": false, "fixable_count": 0 },
+            ],
+            "total": 2,
+            "fixable": 0,
+        })
+    );
+    // Under `--unsafe-fixes` the unsafe fixes count as fixable.
+    project.write("app.py", BUGGY);
+    let (_, stdout, _) = project.run(&[
+        "check",
+        "--unsafe-fixes",
+        "--statistics",
+        "--output-format",
+        "json",
+    ]);
+    let statistics: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (&statistics["total"], &statistics["fixable"]),
+        (&json!(4), &json!(4))
+    );
+}
+
+#[test]
+fn force_exclude_passes_excluded_standard_input_through_fix_unchanged() {
+    let project = Project::new("fix-stdin-excluded");
+    let (code, stdout) = {
+        let output = project
+            .snarl(&[
+                "check",
+                "--fix",
+                "--force-exclude",
+                "--stdin-filename",
+                "build/gen.py",
+            ])
+            .write_stdin(BUGGY)
+            .output()
+            .unwrap();
+        (output.status.code(), text(&output.stdout))
+    };
+    assert_eq!((code, stdout.as_str()), (Some(0), BUGGY));
 }

@@ -126,3 +126,59 @@ fn force_exclude_skips_excluded_files_even_when_named() {
     let (_, found, _) = project.check(&["--force-exclude", "build/gen.py", "pkg/noisy.py"]);
     assert_eq!(found, ["pkg/noisy.py SN106"]);
 }
+
+#[test]
+fn context_discovery_applies_each_directory_s_configuration() {
+    // The threads start in pkg/app/main.py; the walk for context loads pkg/app's configuration on
+    // the way, and that excludes main.py, as a plain `snarl check .` would.
+    let setup = |app_config: Option<&str>| {
+        let project = Project::new("context-nested");
+        project
+            .write("pyproject.toml", "")
+            .write("pkg/__init__.py", "")
+            .write("pkg/counter.py", COUNTER)
+            .write("pkg/app/__init__.py", "")
+            .write("pkg/app/main.py", MAIN);
+        if let Some(config) = app_config {
+            project.write("pkg/app/snarl.toml", config);
+        }
+        project
+    };
+    let project = setup(None);
+    let (_, found, _) = project.check(&["pkg/counter.py"]);
+    assert_eq!(found, ["pkg/counter.py SN201"]);
+    let project = setup(Some("extend-exclude = [\"main.py\"]\n"));
+    let (_, found, _) = project.check(&["pkg/counter.py"]);
+    assert_eq!(found, Vec::<String>::new());
+    let (_, found, _) = project.check(&["."]);
+    assert_eq!(found, Vec::<String>::new());
+}
+
+#[test]
+fn a_named_file_keeps_its_own_configuration_with_context() {
+    // The working directory's configuration ignores SN201; pkg's own turns it on for its files.
+    let project = project("pyproject.toml");
+    project
+        .write("pyproject.toml", "[tool.snarl]\nignore = [\"SN201\"]\n")
+        .write("pkg/snarl.toml", "select = [\"SN2\"]\n");
+    let (_, found, _) = project.check(&["pkg/counter.py"]);
+    assert_eq!(found, ["pkg/counter.py SN201"]);
+    project.write("pkg/snarl.toml", "select = [\"SN1\"]\n");
+    let (_, found, _) = project.check(&["pkg/counter.py"]);
+    assert_eq!(found, Vec::<String>::new());
+}
+
+#[test]
+fn force_exclude_follows_the_configuration_of_each_directory() {
+    let project = project("pyproject.toml");
+    project
+        .write("tools/snarl.toml", "extend-exclude = [\"gen.py\"]\n")
+        .write("tools/gen.py", NOISY)
+        .write("tools/keep.py", NOISY);
+    let (_, found, _) = project.check(&["tools/gen.py", "tools/keep.py"]);
+    assert_eq!(found, ["tools/gen.py SN106", "tools/keep.py SN106"]);
+    let (_, found, _) = project.check(&["--force-exclude", "tools/gen.py", "tools/keep.py"]);
+    assert_eq!(found, ["tools/keep.py SN106"]);
+    let (_, stdout, _) = project.run(&["check", "--force-exclude", "--show-files", "tools/gen.py"]);
+    assert_eq!(stdout, "");
+}

@@ -289,3 +289,45 @@ fn unknown_requests_get_an_error_and_the_server_goes_on() {
     client.notify("exit", Value::Null);
     assert!(client.child.wait().unwrap().success());
 }
+
+#[test]
+fn each_document_uses_its_own_configuration() {
+    // legacy/ has its own configuration: SN106 off, SN004 on. The fix of SN004 is offered as a
+    // quick fix; silencing SN004 with another `# noqa` is not.
+    let project = project();
+    project.write(
+        "legacy/snarl.toml",
+        "ignore = [\"SN106\"]\nextend-select = [\"SN004\"]\n",
+    );
+    let text = "import threading\nthreading.Thread(print).start()  # noqa: SN101\n";
+    let mut client = Client::start(&project);
+    initialize(&mut client, &project);
+    let legacy = uri(&project, "legacy/old.py");
+    let fresh = uri(&project, "new.py");
+    for document in [&legacy, &fresh] {
+        client.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": document, "languageId": "python", "version": 1, "text": text } }),
+        );
+    }
+    let published = client.diagnostics(&legacy);
+    assert_eq!(codes(&published), ["SN004"]);
+    assert_eq!(codes(&client.diagnostics(&fresh)), ["SN106"]);
+    let response = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": legacy },
+            "range": { "start": { "line": 1, "character": 0 }, "end": { "line": 1, "character": 0 } },
+            "context": { "diagnostics": published["diagnostics"], "only": ["quickfix"] },
+        }),
+    );
+    let actions = response["result"].as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{actions:#?}");
+    assert_eq!(
+        actions[0]["edit"]["changes"][&legacy],
+        json!([{ "range": { "start": { "line": 1, "character": 31 }, "end": { "line": 1, "character": 46 } }, "newText": "" }])
+    );
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    assert!(client.child.wait().unwrap().success());
+}

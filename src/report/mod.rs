@@ -214,4 +214,65 @@ mod tests {
             "token \\0 a\\tb\\r\\n\\x1b\\x85"
         );
     }
+
+    #[test]
+    fn the_summary_counts_fixes_as_ruff_does() {
+        use crate::diagnostic::Fix;
+        use crate::python::{TextRange, TextSize};
+        use crate::rules::Rule;
+        use crate::source::FileId;
+        let finding = |applicability: Option<Applicability>| {
+            let span = Span::new(FileId(0), TextRange::empty(TextSize::new(0)));
+            let diagnostic = Diagnostic::new(Rule::ThreadRunCalled, span, "m");
+            match applicability {
+                Some(applicability) => diagnostic.with_fix(Fix {
+                    applicability,
+                    message: String::new(),
+                    edits: Vec::new(),
+                }),
+                None => diagnostic,
+            }
+        };
+        let summary = |diagnostics: &[Diagnostic], fixed: usize, unsafe_fixes: bool| {
+            let mut out = Vec::new();
+            let fixes = FixSummary {
+                fixed,
+                unsafe_fixes,
+            };
+            write_summary_after_fixes(diagnostics, fixes, false, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let safe = finding(Some(Applicability::Safe));
+        let unsafe_ = finding(Some(Applicability::Unsafe));
+        let plain = finding(None);
+        assert_eq!(summary(&[], 0, false), "All checks passed!\n");
+        assert_eq!(
+            summary(&[], 3, false),
+            "Found 3 findings (3 fixed, 0 remaining).\n"
+        );
+        assert_eq!(
+            summary(&[plain.clone()], 1, false),
+            "Found 2 findings (1 fixed, 1 remaining).\n"
+        );
+        assert_eq!(
+            summary(&[unsafe_.clone(), plain.clone()], 2, false),
+            "Found 4 findings (2 fixed, 2 remaining; 1 fixable with --unsafe-fixes).\n"
+        );
+        assert_eq!(
+            summary(&[unsafe_.clone()], 2, true),
+            "Found 3 findings (2 fixed, 1 remaining).\n"
+        );
+        assert_eq!(
+            summary(&[safe.clone(), unsafe_.clone()], 0, true),
+            "Found 2 findings (2 fixable with --fix --unsafe-fixes).\n"
+        );
+        assert_eq!(
+            summary(&[safe.clone(), plain], 0, true),
+            "Found 2 findings (1 fixable with --fix).\n"
+        );
+        assert_eq!(
+            summary(&[safe, unsafe_], 0, false),
+            "Found 2 findings (1 fixable with --fix, 1 more with --unsafe-fixes).\n"
+        );
+    }
 }
