@@ -251,7 +251,7 @@ mod tests {
             "Found 3 findings (3 fixed, 0 remaining).\n"
         );
         assert_eq!(
-            summary(&[plain.clone()], 1, false),
+            summary(std::slice::from_ref(&plain), 1, false),
             "Found 2 findings (1 fixed, 1 remaining).\n"
         );
         assert_eq!(
@@ -259,7 +259,7 @@ mod tests {
             "Found 4 findings (2 fixed, 2 remaining; 1 fixable with --unsafe-fixes).\n"
         );
         assert_eq!(
-            summary(&[unsafe_.clone()], 2, true),
+            summary(std::slice::from_ref(&unsafe_), 2, true),
             "Found 3 findings (2 fixed, 1 remaining).\n"
         );
         assert_eq!(
