@@ -311,7 +311,8 @@ fn workspace(
     mut resolver: Resolver,
     inputs: Vec<Input>,
 ) -> (Workspace, Vec<String>) {
-    if args.no_project_context {
+    // Nothing to report on (`--force-exclude` may have dropped every file): no context to build.
+    if args.no_project_context || inputs.is_empty() {
         return (Workspace::new(resolver, inputs, Vec::new()), Vec::new());
     }
     let mut named: Vec<PathBuf> = args
