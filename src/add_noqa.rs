@@ -64,9 +64,11 @@ pub fn run(mut workspace: Workspace) -> Result<ExitCode, String> {
             fixed: edit.text.into(),
         };
         if let Input::Stdin { .. } = workspace.input(changed.index) {
-            crate::cli::ignore_broken_pipe(
-                std::io::stdout().lock().write_all(changed.fixed.as_bytes()),
-            )?;
+            // In the encoding the source declares; the comments added are ASCII.
+            let fixed = changed.fixed.as_bytes();
+            let source = crate::encoding::encode_like(&changed.fixed, fixed)
+                .unwrap_or_else(|| fixed.to_vec());
+            crate::cli::ignore_broken_pipe(std::io::stdout().lock().write_all(&source))?;
         } else if let Err(error) = crate::fix::write_back(&workspace, &changed) {
             eprintln!("snarl: error: {error}");
             failed = true;

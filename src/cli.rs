@@ -449,8 +449,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             }
             return print_diffs(&outcome);
         }
-        if let Some(text) = fix::write_all(&workspace, &outcome, &mut errors) {
-            ignore_broken_pipe(io::stdout().lock().write_all(text.as_bytes()))?;
+        if let Some(source) = fix::write_all(&workspace, &outcome, &mut errors) {
+            ignore_broken_pipe(io::stdout().lock().write_all(&source))?;
         }
         (outcome.result, outcome.fixed)
     } else {

@@ -5,7 +5,7 @@
 //! all its edits or nothing), then checks the project again, until no fix applies (at most
 //! [`MAX_PASSES`]). A file whose fixed text has syntax errors its original had not is left as it
 //! was, and the run says so. Files are written atomically: a temporary file beside the original,
-//! renamed over it.
+//! renamed over it, in the encoding the file declares.
 //!
 //! The fixes are those of the findings a plain run reports, each file under its own settings
 //! (rules, `per-file-ignores`, target version): SN004's removal of an unused suppression too.
@@ -16,6 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::encoding;
 use crate::pipeline::{CheckResult, Input};
 use crate::python::{self, PythonVersion};
 use crate::rules::Rule;
@@ -215,16 +216,23 @@ pub fn unified_diff(file: &ChangedFile) -> String {
         .to_string()
 }
 
-/// Writes the fixed files; returns the fixed text of standard input, which is printed instead.
+/// Writes the fixed files; returns the fixed source of standard input, which is printed instead,
+/// encoded as its own coding declaration (or byte-order mark) says.
 pub fn write_all(
     workspace: &Workspace,
     outcome: &FixOutcome,
     errors: &mut Vec<String>,
-) -> Option<String> {
-    let mut stdin_text = None;
+) -> Option<Vec<u8>> {
+    let mut stdin_source = None;
     for index in 0..workspace.len() {
         if let Input::Stdin { text, .. } = workspace.input(index) {
-            stdin_text = Some(text.clone());
+            stdin_source = Some(encoding::encode_like(text, text.as_bytes()).unwrap_or_else(|| {
+                errors.push(
+                    "the fixed standard input cannot be written in its declared encoding; it is printed as UTF-8"
+                        .to_string(),
+                );
+                text.clone().into_bytes()
+            }));
         }
     }
     for changed in &outcome.changed {
@@ -232,24 +240,30 @@ pub fn write_all(
             errors.push(error);
         }
     }
-    stdin_text
+    stdin_source
 }
 
-/// Writes the fixed text over the file, unless the file changed on disk since it was read.
+/// Writes the fixed text over the file, in the file's own encoding (its PEP 263 declaration),
+/// unless the file changed on disk since it was read.
 pub fn write_back(workspace: &Workspace, file: &ChangedFile) -> Result<(), String> {
     let path = match workspace.input(file.index) {
         Input::Stdin { .. } => return Ok(()),
         other => other.file().path.clone(),
     };
     let on_disk = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if on_disk != file.original.as_bytes() {
+    if !encoding::decode(&on_disk).is_ok_and(|text| *text == *file.original) {
         return Err(format!(
             "{}: changed on disk while snarl was fixing it; not written",
             path.display()
         ));
     }
-    write_atomically(&path, file.fixed.as_bytes())
-        .map_err(|e| format!("{}: cannot write: {e}", path.display()))
+    let bytes = encoding::encode_like(&file.fixed, &on_disk).ok_or_else(|| {
+        format!(
+            "{}: the fixed text cannot be written in the file's declared encoding; not written",
+            path.display()
+        )
+    })?;
+    write_atomically(&path, &bytes).map_err(|e| format!("{}: cannot write: {e}", path.display()))
 }
 
 /// Writes `contents` to a temporary file beside `path`, then renames it over `path`: a reader

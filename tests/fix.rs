@@ -454,3 +454,37 @@ fn force_exclude_passes_excluded_standard_input_through_fix_unchanged() {
     };
     assert_eq!((code, stdout.as_str()), (Some(0), BUGGY));
 }
+
+#[test]
+fn fixes_and_noqa_comments_are_written_in_the_file_s_declared_encoding() {
+    // Latin-1 bytes: `é` is one byte, 0xe9, which is not UTF-8.
+    let latin1 = |text: &str| -> Vec<u8> { text.chars().map(|c| c as u8).collect() };
+    let source = "# -*- coding: latin-1 -*-\nimport threading\nname = 'été'\nthreading.Thread(print).start()\n";
+    let project = Project::new("fix-latin-1");
+    project.write("app.py", latin1(source));
+    let (code, stdout, stderr) = project.run(&["check", "--fix"]);
+    assert_eq!((code, stderr.as_str()), (0, ""), "{stdout}");
+    assert_eq!(
+        std::fs::read(project.path("app.py")).unwrap(),
+        latin1(&source.replace("Thread(print)", "Thread(target=print)"))
+    );
+
+    project.write("app.py", latin1(source));
+    let (code, _, stderr) = project.run(&["check", "--add-noqa"]);
+    assert_eq!((code, stderr.as_str()), (0, "Added 1 noqa directive.\n"));
+    assert_eq!(
+        std::fs::read(project.path("app.py")).unwrap(),
+        latin1(&source.replace(".start()\n", ".start()  # noqa: SN106\n"))
+    );
+
+    // Standard input comes back in its encoding too.
+    let output = project
+        .snarl(&["check", "--fix", "--stdin-filename", "other.py"])
+        .write_stdin(latin1(source))
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.stdout,
+        latin1(&source.replace("Thread(print)", "Thread(target=print)"))
+    );
+}
