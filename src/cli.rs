@@ -1,6 +1,6 @@
-//! The command line: `snarl check`, `snarl rule`, `snarl rules`, `snarl debug`; what goes to
-//! standard output (the report, the closing summary of human formats) and to standard error
-//! (warnings, errors), and the exit code.
+//! The command line: `snarl check`, `snarl rule`, `snarl rules`, `snarl server`, `snarl debug`;
+//! what goes to standard output (the report, the closing summary of human formats) and to
+//! standard error (warnings, errors), and the exit code.
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -8,12 +8,16 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::baseline::{self, Baseline};
 use crate::config::{normalize, Overrides, Resolver};
+use crate::context;
 use crate::discover::{self, DiscoveredFile, ModuleNamer};
-use crate::pipeline::{self, Input};
-use crate::report::{self, OutputFormat, ReportOptions};
+use crate::fix;
+use crate::pipeline::{self, CheckResult, Input};
+use crate::report::{self, FixSummary, OutputFormat, ReportOptions};
 use crate::rules::Rule;
 use crate::source::absolute;
+use crate::workspace::{path_key, Workspace};
 
 /// snarl: finds threading and multiprocessing misuse in Python code.
 #[derive(Debug, Parser)]
@@ -34,6 +38,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         output_format: ListFormat,
     },
+    /// Run the language server (LSP over standard input and output), for editors.
+    Server,
     /// Inspect the engine: what snarl sees in a project.
     #[command(subcommand)]
     Debug(DebugCommand),
@@ -113,6 +119,31 @@ pub struct CheckArgs {
     /// The file name to report source read from standard input (path `-`) under.
     #[arg(long)]
     pub stdin_filename: Option<PathBuf>,
+    /// Apply the safe fixes (and the unsafe ones with `--unsafe-fixes`), then report what is left.
+    #[arg(long, conflicts_with = "add_noqa")]
+    pub fix: bool,
+    /// Apply unsafe fixes too (with `--fix` or `--diff`); they may change what the code does.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of writing them; exit 1 if there are any.
+    #[arg(long, conflicts_with = "add_noqa")]
+    pub diff: bool,
+    /// Add `# noqa: CODE` comments that silence every current finding.
+    #[arg(long, conflicts_with_all = ["write_baseline", "baseline"])]
+    pub add_noqa: bool,
+    /// Analyse only the given paths, not the rest of the project they belong to.
+    #[arg(long)]
+    pub no_project_context: bool,
+    /// Skip files that the excludes match even when they are named on the command line
+    /// (for pre-commit, which names every changed file).
+    #[arg(long)]
+    pub force_exclude: bool,
+    /// Record the current findings in FILE, so that `--baseline FILE` reports only new ones.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Hide the findings recorded in FILE (written by `--write-baseline`): report only new ones.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,7 +171,7 @@ pub struct DebugArgs {
 }
 
 /// Exit code 2: usage errors, bad configuration, internal errors.
-const EXIT_ERROR: u8 = 2;
+pub(crate) const EXIT_ERROR: u8 = 2;
 
 /// Parses the command line and runs it.
 pub fn main() -> ExitCode {
@@ -182,6 +213,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             ignore_broken_pipe(list_rules(output_format))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Server => crate::server::run(),
         Command::Debug(command) => crate::debug::run(command),
     }
 }
@@ -271,6 +303,59 @@ pub fn inputs(
     })
 }
 
+/// The inputs of `snarl check` as a workspace: the named paths reported on, the rest of their
+/// project as context (unless `--no-project-context`), every file with its own settings; and
+/// what the user should hear about the context.
+fn workspace(
+    args: &CheckArgs,
+    mut resolver: Resolver,
+    inputs: Vec<Input>,
+) -> (Workspace, Vec<String>) {
+    // Nothing to report on (`--force-exclude` may have dropped every file): no context to build.
+    if args.no_project_context || inputs.is_empty() {
+        return (Workspace::new(resolver, inputs, Vec::new()), Vec::new());
+    }
+    let mut named: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
+    if args.paths.is_empty() && args.stdin_filename.is_none() {
+        named.push(PathBuf::from("."));
+    }
+    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-")
+        || args.paths.is_empty() && args.stdin_filename.is_some();
+    if let (true, Some(name)) = (reads_stdin, &args.stdin_filename) {
+        named.push(name.clone());
+    }
+    let checked = inputs.iter().map(|i| path_key(&i.file().path)).collect();
+    let context = context::context_files(&named, &checked, &mut resolver);
+    let files = context.files.into_iter().map(Input::File).collect();
+    (Workspace::new(resolver, inputs, files), context.warnings)
+}
+
+/// `--force-exclude`: whether the excludes match `path` or a directory above it, each judged as
+/// the walk would judge it, by the settings of the directory holding it, up to the root of those
+/// settings (a project under a directory named `build` is not excluded for that).
+fn force_excluded(resolver: &Resolver, path: &Path) -> bool {
+    let key = path_key(path);
+    for entry in key.ancestors() {
+        let Some(parent) = entry.parent() else {
+            break;
+        };
+        let settings = resolver.settings_for(parent);
+        let inside = entry.starts_with(&settings.root) && entry != settings.root;
+        if entry != key && !inside {
+            break;
+        }
+        if settings.is_excluded(entry) {
+            return true;
+        }
+    }
+    false
+}
+
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
     configure_threads(args.threads)?;
     let overrides = Overrides {
@@ -292,6 +377,23 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     for warning in &warnings {
         eprintln!("snarl: warning: {warning}");
     }
+    // Like ruff: `--fix` on standard input writes the fixed source to standard output, so the
+    // report goes to standard error.
+    let fixes_stdin = args.fix && inputs.iter().any(|i| matches!(i, Input::Stdin { .. }));
+    let inputs: Vec<Input> = if args.force_exclude {
+        let (excluded, kept): (Vec<Input>, Vec<Input>) = inputs
+            .into_iter()
+            .partition(|input| force_excluded(&resolver, &input.file().path));
+        // As ruff: `--fix` on an excluded standard input passes the source through unchanged.
+        for input in &excluded {
+            if let (Input::Stdin { text, .. }, true) = (input, args.fix) {
+                ignore_broken_pipe(io::stdout().lock().write_all(text.as_bytes()))?;
+            }
+        }
+        kept
+    } else {
+        inputs
+    };
     if inputs.is_empty() {
         // As ruff: nothing to check is worth saying, not an error.
         eprintln!("snarl: warning: No Python files found under the given path(s)");
@@ -322,40 +424,166 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                 .map_or(String::new(), |v| v.get_name().to_string())
         ));
     }
-    let result = pipeline::check(inputs, &resolver);
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let (mut workspace, context_warnings) = workspace(&args, resolver, inputs);
+    for warning in &context_warnings {
+        eprintln!("snarl: warning: {warning}");
+    }
+    if args.add_noqa {
+        return crate::add_noqa::run(workspace);
+    }
+    let mut errors = Vec::new();
+    let (mut result, fixed) = if args.fix || args.diff {
+        let outcome = fix::fix_workspace(&mut workspace, args.unsafe_fixes);
+        for rejected in &outcome.rejected {
+            let codes: Vec<&str> = rejected.rules.iter().map(|r| r.code()).collect();
+            eprintln!(
+                "snarl: warning: the fixes for {} in {} would leave the file with a syntax error, so it was left unchanged. This is a bug in snarl; please report it.",
+                codes.join(", "),
+                rejected.name
+            );
+        }
+        if args.diff {
+            for warning in &outcome.result.warnings {
+                eprintln!("snarl: warning: {warning}");
+            }
+            return print_diffs(&outcome);
+        }
+        if let Some(source) = fix::write_all(&workspace, &outcome, &mut errors) {
+            ignore_broken_pipe(io::stdout().lock().write_all(&source))?;
+        }
+        (outcome.result, outcome.fixed)
+    } else {
+        (workspace.check_once(), 0)
+    };
+    if let Some(path) = &args.write_baseline {
+        for warning in &result.warnings {
+            eprintln!("snarl: warning: {warning}");
+        }
+        let count = baseline::write(path, &result.diagnostics, &result.files)?;
+        eprintln!(
+            "Wrote a baseline of {count} {} to {}.",
+            report::plural(count, "finding"),
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let hidden = match (&baseline, &args.baseline) {
+        (Some(baseline), Some(path)) => {
+            Some(baseline.filter(path, &mut result.diagnostics, &result.files))
+        }
+        _ => None,
+    };
+    let report = Report {
+        fixed,
+        hidden,
+        errors,
+    };
+    if fixes_stdin {
+        return finish_report(&args, result, report, &mut io::stderr());
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    finish_report(&args, result, report, &mut out)
+}
+
+/// `--diff`: the diffs on standard output, a count on standard error; exit 1 when there is any.
+fn print_diffs(outcome: &fix::FixOutcome) -> Result<ExitCode, String> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let written = outcome
+        .changed
+        .iter()
+        .try_for_each(|file| out.write_all(fix::unified_diff(file).as_bytes()))
+        .and_then(|()| out.flush());
+    ignore_broken_pipe(written)?;
+    if outcome.fixed == 0 {
+        eprintln!("No findings would be fixed.");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "Would fix {} {}.",
+            outcome.fixed,
+            report::plural(outcome.fixed, "finding")
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// What a run did besides finding: fixes applied, findings a baseline hid, files that could not
+/// be written.
+struct Report {
+    fixed: usize,
+    hidden: Option<usize>,
+    errors: Vec<String>,
+}
+
+/// Prints the warnings, the report and its closing summary (to `out`: standard output, or
+/// standard error when the fixed source of standard input took standard output), and decides the
+/// exit code.
+fn finish_report(
+    args: &CheckArgs,
+    result: CheckResult,
+    run: Report,
+    out: &mut dyn Write,
+) -> Result<ExitCode, String> {
     for warning in &result.warnings {
         eprintln!("snarl: warning: {warning}");
     }
-
     let color = use_color(
         args.color,
         std::env::var_os("NO_COLOR").as_deref(),
         io::stdout().is_terminal(),
     );
+    let options = ReportOptions {
+        color,
+        unsafe_fixes: args.unsafe_fixes,
+    };
     let human = matches!(
         args.output_format,
         OutputFormat::Full | OutputFormat::Concise
     );
-    let written = write_stdout(|out| {
+    let written = (|| {
         if args.statistics {
-            report::write_statistics(&result.diagnostics, args.output_format, color, out)?;
+            report::write_statistics(&result.diagnostics, args.output_format, options, out)?;
         } else {
             report::write(
                 args.output_format,
                 &result.diagnostics,
                 &result.files,
-                ReportOptions { color },
+                options,
                 out,
             )?;
         }
-        // As ruff: the closing line goes with the human formats, on standard output.
+        // As ruff: the closing line goes with the human formats, after the report.
         if human && !args.quiet {
-            report::write_summary(&result.diagnostics, color, out)?;
+            let fixes = FixSummary {
+                fixed: run.fixed,
+                unsafe_fixes: args.unsafe_fixes,
+            };
+            report::write_summary_after_fixes(&result.diagnostics, fixes, color, out)?;
         }
-        Ok(())
-    });
-    written?;
-    if result.diagnostics.is_empty() || args.exit_zero {
+        out.flush()
+    })();
+    match written {
+        Ok(()) => {}
+        // A closed pipe (`snarl check | head`) is not an error of ours.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        Err(e) => return Err(format!("cannot write the report: {e}")),
+    }
+    if let Some(hidden) = run.hidden.filter(|&h| h > 0 && !args.quiet) {
+        eprintln!(
+            "{hidden} {} recorded in the baseline {} hidden.",
+            report::plural(hidden, "finding"),
+            if hidden == 1 { "was" } else { "were" }
+        );
+    }
+    for error in &run.errors {
+        eprintln!("snarl: error: {error}");
+    }
+    if !run.errors.is_empty() {
+        Ok(ExitCode::from(EXIT_ERROR))
+    } else if result.diagnostics.is_empty() || args.exit_zero {
         Ok(ExitCode::SUCCESS)
     } else {
         Ok(ExitCode::from(1))
@@ -382,6 +610,7 @@ fn show_files(inputs: &[Input], out: &mut dyn Write) -> io::Result<()> {
         .filter_map(|input| match input {
             Input::File(file) if std::fs::symlink_metadata(&file.path).is_err() => None,
             Input::File(file) => Some(normalize(&absolute(&file.path))),
+            Input::Buffer { file, .. } => Some(normalize(&absolute(&file.path))),
             Input::Stdin { file, .. } => Some(file.path.clone()),
         })
         .collect();
@@ -425,7 +654,7 @@ fn show_settings(path: &Path, resolver: &Resolver, out: &mut dyn Write) -> io::R
 }
 
 /// A closed pipe (`snarl rules | head`) is not an error of ours: the reader has what it wanted.
-fn ignore_broken_pipe(written: io::Result<()>) -> Result<(), String> {
+pub(crate) fn ignore_broken_pipe(written: io::Result<()>) -> Result<(), String> {
     match written {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
         _ => Ok(()),

@@ -623,6 +623,7 @@ fn toml_list<T: AsRef<str>>(items: impl IntoIterator<Item = T>) -> String {
 /// ancestors of each path given on the command line and in every directory the walk enters; a
 /// file under none uses the base settings, those found from the working directory (or the
 /// defaults). With `--config`, every file uses the base settings.
+#[derive(Clone)]
 pub struct Resolver {
     base: Settings,
     overrides: Overrides,

@@ -226,6 +226,7 @@ fn parse(args: DebugArgs) -> Result<ExitCode, String> {
                 Err(_) => (0, 0),
             },
             Input::Stdin { text, .. } => (text.len(), 0),
+            Input::Buffer { text, .. } => (text.len(), 0),
         })
         .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let plural = crate::report::plural;

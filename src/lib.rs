@@ -5,14 +5,18 @@
 //! [`summary`] → [`project`] (link) → [`rules`] (project rules) → [`pipeline`] (sort, suppress)
 //! → [`report`].
 
+pub mod add_noqa;
+pub mod baseline;
 pub mod catalogue;
 pub mod checker;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod debug;
 pub mod diagnostic;
 pub mod discover;
 pub mod encoding;
+pub mod fix;
 pub mod map;
 pub mod pipeline;
 pub mod project;
@@ -20,6 +24,8 @@ pub mod python;
 pub mod report;
 pub mod rules;
 pub mod semantic;
+pub mod server;
 pub mod source;
 pub mod summary;
 pub mod suppress;
+pub mod workspace;

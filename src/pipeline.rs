@@ -45,12 +45,26 @@ pub enum Input {
         /// Why the input cannot be analyzed (it is not UTF-8): reported as SN002, as for a file.
         unreadable: Option<String>,
     },
+    /// A file on disk whose text is held in memory instead: an editor's unsaved buffer, the
+    /// result of a fix pass not yet written.
+    Buffer {
+        file: DiscoveredFile,
+        text: Arc<str>,
+    },
 }
 
 impl Input {
     pub fn file(&self) -> &DiscoveredFile {
         match self {
-            Input::File(file) | Input::Stdin { file, .. } => file,
+            Input::File(file) | Input::Stdin { file, .. } | Input::Buffer { file, .. } => file,
+        }
+    }
+
+    /// The name reports print for this input.
+    fn display_name(&self) -> String {
+        match self {
+            Input::Stdin { file, .. } => file.path.to_string_lossy().to_string(),
+            Input::File(file) | Input::Buffer { file, .. } => display_name(&file.path),
         }
     }
 }
@@ -66,6 +80,7 @@ pub struct CheckResult {
 }
 
 /// The outcome of the per-file phase for one file: everything the later stages need, no AST.
+#[derive(Clone)]
 pub struct FileOutcome {
     pub source: SourceFile,
     pub diagnostics: Vec<Diagnostic>,
@@ -77,7 +92,12 @@ pub struct FileOutcome {
 
 /// Runs the whole pipeline over `inputs`, each file with its own settings.
 pub fn check(inputs: Vec<Input>, settings: &dyn SettingsFor) -> CheckResult {
-    let outcomes = analyze_files(inputs, settings);
+    finish(analyze_files(inputs, settings), settings)
+}
+
+/// The stages after the per-file phase: link, project rules, sort, suppress. `outcomes[i]` must
+/// be the outcome of the file with id `i`.
+pub fn finish(outcomes: Vec<FileOutcome>, settings: &dyn SettingsFor) -> CheckResult {
     let mut diagnostics = Vec::new();
     let mut deferred = Vec::new();
     let mut summaries = Vec::new();
@@ -192,6 +212,22 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
 
 /// The per-file phase, in parallel; the outcomes come back in input order.
 pub fn analyze_files(inputs: Vec<Input>, settings: &dyn SettingsFor) -> Vec<FileOutcome> {
+    let numbered = inputs
+        .into_iter()
+        .enumerate()
+        .map(|(index, input)| {
+            let id = FileId(u32::try_from(index).expect("fewer than 2^32 files"));
+            (id, input)
+        })
+        .collect();
+    analyze_numbered(numbered, settings)
+}
+
+/// The per-file phase for inputs whose ids are given (a re-analysis of some files of a run).
+pub fn analyze_numbered(
+    inputs: Vec<(FileId, Input)>,
+    settings: &dyn SettingsFor,
+) -> Vec<FileOutcome> {
     install_panic_hook();
     // `rayon::scope` runs its closure on a worker of the pool: without it, rayon runs a
     // one-element iterator (a single file, or standard input) on the calling thread, the main
@@ -199,11 +235,7 @@ pub fn analyze_files(inputs: Vec<Input>, settings: &dyn SettingsFor) -> Vec<File
     rayon::scope(|_| {
         inputs
             .into_par_iter()
-            .enumerate()
-            .map(|(index, input)| {
-                let id = FileId(u32::try_from(index).expect("fewer than 2^32 files"));
-                analyze_file_guarded(id, input, settings)
-            })
+            .map(|(id, input)| analyze_file_guarded(id, input, settings))
             .collect()
     })
 }
@@ -240,10 +272,7 @@ fn install_panic_hook() {
 /// [`analyze_file`], with a bug in snarl turned into a finding for that file rather than a crash.
 fn analyze_file_guarded(id: FileId, input: Input, settings: &dyn SettingsFor) -> FileOutcome {
     let path = input.file().path.clone();
-    let name = match &input {
-        Input::Stdin { .. } => path.to_string_lossy().to_string(),
-        Input::File(_) => display_name(&path),
-    };
+    let name = input.display_name();
     CAPTURING_PANIC.set(true);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| analyze_file(id, &input, settings)));
     CAPTURING_PANIC.set(false);
@@ -289,16 +318,14 @@ fn panic_if_asked_to(path: &Path) {
 /// Reads, parses and analyzes one file; the AST does not outlive this function.
 pub fn analyze_file(id: FileId, input: &Input, settings: &dyn SettingsFor) -> FileOutcome {
     let file = input.file();
-    let name = match input {
-        Input::Stdin { .. } => file.path.to_string_lossy().to_string(),
-        Input::File(_) => display_name(&file.path),
-    };
+    let name = input.display_name();
     let text: Result<Arc<str>, String> = match input {
         Input::Stdin {
             unreadable: Some(reason),
             ..
         } => Err(reason.clone()),
         Input::Stdin { text, .. } => Ok(Arc::from(text.as_str())),
+        Input::Buffer { text, .. } => Ok(text.clone()),
         Input::File(file) => read_source(&file.path),
     };
     let text = match text {

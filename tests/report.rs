@@ -186,7 +186,10 @@ fn render(format: OutputFormat, color: bool, diagnostics: &[Diagnostic]) -> Stri
         format,
         diagnostics,
         &files(),
-        ReportOptions { color },
+        ReportOptions {
+            color,
+            ..ReportOptions::default()
+        },
         &mut out,
     )
     .unwrap();
@@ -399,7 +402,13 @@ fn sarif_rules_and_indices() {
 #[test]
 fn statistics() {
     let mut out = Vec::new();
-    report::write_statistics(&diagnostics(), OutputFormat::Full, false, &mut out).unwrap();
+    report::write_statistics(
+        &diagnostics(),
+        OutputFormat::Full,
+        ReportOptions::default(),
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "2\tSN103\tthread-run-called\n\
@@ -430,7 +439,13 @@ fn statistics_mark_rules_all_some_or_none_fixable() {
             .with_fix(fix(Applicability::Unsafe)),
     );
     let mut out = Vec::new();
-    report::write_statistics(&diagnostics, OutputFormat::Full, false, &mut out).unwrap();
+    report::write_statistics(
+        &diagnostics,
+        OutputFormat::Full,
+        ReportOptions::default(),
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "3\tSN103\t[-] thread-run-called\n\
@@ -438,7 +453,13 @@ fn statistics_mark_rules_all_some_or_none_fixable() {
          1\tSN108\t[ ] thread-started-twice\n"
     );
     let mut out = Vec::new();
-    report::write_statistics(&diagnostics, OutputFormat::Json, false, &mut out).unwrap();
+    report::write_statistics(
+        &diagnostics,
+        OutputFormat::Json,
+        ReportOptions::default(),
+        &mut out,
+    )
+    .unwrap();
     let value: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(value["total"], 5);
     assert_eq!(value["fixable"], 2);
@@ -460,7 +481,13 @@ fn statistics_align_counts_and_mark_fixes_only_when_any() {
     let mut diagnostics = vec![Diagnostic::new(Rule::ThreadRunCalled, span, "run"); 12];
     diagnostics.push(Diagnostic::new(Rule::ThreadStartedTwice, span, "twice"));
     let mut out = Vec::new();
-    report::write_statistics(&diagnostics, OutputFormat::Concise, false, &mut out).unwrap();
+    report::write_statistics(
+        &diagnostics,
+        OutputFormat::Concise,
+        ReportOptions::default(),
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
         "12\tSN103\tthread-run-called\n 1\tSN108\tthread-started-twice\n"
@@ -489,7 +516,7 @@ fn empty_result() {
         Rule::ALL.len()
     );
     let mut out = Vec::new();
-    report::write_statistics(&[], OutputFormat::Full, false, &mut out).unwrap();
+    report::write_statistics(&[], OutputFormat::Full, ReportOptions::default(), &mut out).unwrap();
     assert!(out.is_empty());
 }
 

@@ -1,11 +1,12 @@
 //! `concise`: `path:row:col: CODE message`, one finding per line.
 //!
 //! With colors, styled as ruff styles it: the path bold, the separators cyan, the code red and bold.
-//! A finding with a safe fix is marked `[*]` after its code, as ruff marks it.
+//! A finding that `--fix` would fix is marked `[*]` after its code, as ruff marks it: one with a
+//! safe fix, or with any fix under `--unsafe-fixes`.
 
 use std::io::{self, Write};
 
-use super::{escape_control, ReportOptions};
+use super::{escape_control, fixable, ReportOptions};
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceFiles;
 
@@ -33,7 +34,7 @@ pub fn write(
                 "{BOLD}{name}{RESET}{sep}{}{sep}{}{sep} {BOLD_RED}{code}{RESET}{fix} {message}",
                 location.row,
                 location.column,
-                fix = if fixable(diagnostic) {
+                fix = if fixable(diagnostic, options.unsafe_fixes) {
                     format!(" [{CYAN}*{RESET}]")
                 } else {
                     String::new()
@@ -45,17 +46,13 @@ pub fn write(
                 "{name}:{}:{}: {code}{} {message}",
                 location.row,
                 location.column,
-                if fixable(diagnostic) { " [*]" } else { "" }
+                if fixable(diagnostic, options.unsafe_fixes) {
+                    " [*]"
+                } else {
+                    ""
+                }
             )?;
         }
     }
     Ok(())
-}
-
-/// Whether `--fix` would fix the finding (a safe fix).
-fn fixable(diagnostic: &Diagnostic) -> bool {
-    diagnostic
-        .fix
-        .as_ref()
-        .is_some_and(|fix| fix.applicability == crate::diagnostic::Applicability::Safe)
 }

@@ -35,7 +35,7 @@ use std::ops::Range;
 use unicode_width::UnicodeWidthChar;
 
 use super::{escape_control, ReportOptions};
-use crate::diagnostic::{Applicability, Confidence, Diagnostic};
+use crate::diagnostic::{Confidence, Diagnostic};
 use crate::python::TextRange;
 use crate::source::{FileId, SourceFile, SourceFiles};
 
@@ -49,6 +49,8 @@ pub const MAX_RELATED: usize = 3;
 /// ANSI styles, or nothing.
 struct Style {
     color: bool,
+    /// Whether unsafe fixes count as fixable (`--unsafe-fixes`).
+    unsafe_fixes: bool,
 }
 
 impl Style {
@@ -90,6 +92,7 @@ pub fn write(
 ) -> io::Result<()> {
     let style = Style {
         color: options.color,
+        unsafe_fixes: options.unsafe_fixes,
     };
     for diagnostic in diagnostics {
         out.write_all(render(diagnostic, files, &style).as_bytes())?;
@@ -113,10 +116,7 @@ struct Annotation {
 /// One finding, rendered; every line ends with a newline.
 fn render(diagnostic: &Diagnostic, files: &SourceFiles, style: &Style) -> String {
     let mut out = String::new();
-    let safe_fix = diagnostic
-        .fix
-        .as_ref()
-        .is_some_and(|fix| fix.applicability == Applicability::Safe);
+    let safe_fix = super::fixable(diagnostic, style.unsafe_fixes);
     let _ = writeln!(
         out,
         "{}{} {}",

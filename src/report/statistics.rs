@@ -3,13 +3,14 @@
 //! order); when any finding has a fix, each line says whether its rule's findings are all
 //! fixable (`[*]`), some (`[-]`) or none (`[ ]`). As JSON (`--output-format json`): ruff's fields
 //! per rule (`code`, `name`, `count`, `fixable`, `fixable_count`) under `rules`, and the totals.
+//! Fixable means what `--fix` would fix: a safe fix, or any fix under `--unsafe-fixes`.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::OutputFormat;
-use crate::diagnostic::{Applicability, Diagnostic};
+use super::{OutputFormat, ReportOptions};
+use crate::diagnostic::Diagnostic;
 use crate::rules::Rule;
 
 /// The findings of one rule.
@@ -35,13 +36,10 @@ struct Statistics {
     fixable: usize,
 }
 
-fn statistics(diagnostics: &[Diagnostic]) -> Vec<Statistic> {
+fn statistics(diagnostics: &[Diagnostic], unsafe_fixes: bool) -> Vec<Statistic> {
     let mut statistics: Vec<Statistic> = Vec::new();
     for diagnostic in diagnostics {
-        let fixable = diagnostic
-            .fix
-            .as_ref()
-            .is_some_and(|fix| fix.applicability == Applicability::Safe);
+        let fixable = super::fixable(diagnostic, unsafe_fixes);
         let index = match statistics.iter().position(|s| s.code == diagnostic.rule) {
             Some(index) => index,
             None => {
@@ -68,10 +66,11 @@ fn statistics(diagnostics: &[Diagnostic]) -> Vec<Statistic> {
 pub fn write_statistics(
     diagnostics: &[Diagnostic],
     format: OutputFormat,
-    color: bool,
+    options: ReportOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let statistics = statistics(diagnostics);
+    let color = options.color;
+    let statistics = statistics(diagnostics, options.unsafe_fixes);
     if format == OutputFormat::Json {
         let fixable = statistics.iter().map(|s| s.fixable_count).sum();
         let value = Statistics {

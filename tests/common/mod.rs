@@ -52,6 +52,7 @@ impl Project {
             .current_dir(self.path(relative))
             .env_remove("NO_COLOR")
             .env_remove("SNARL_TEST_PANIC_ON")
+            .env_remove("SNARL_TEST_BREAK_FIXES")
             .args(args);
         command
     }

@@ -192,11 +192,18 @@ fn fix(checker: &Checker, call: &ast::ExprCall, inner: &ast::ExprCall) -> Option
         return None;
     }
     let function = checker.text(&*inner.func);
-    let args: Vec<&str> = inner
+    // `f(x for x in y)` is the one call whose argument's parentheses belong to the call: in a
+    // tuple the generator needs its own.
+    let args: Vec<String> = inner
         .arguments
         .args
         .iter()
-        .map(|a| checker.text(a))
+        .map(|a| match a {
+            Expr::Generator(generator) if !generator.parenthesized => {
+                format!("({})", checker.text(a))
+            }
+            _ => checker.text(a).to_string(),
+        })
         .collect();
     let tuple = match args.len() {
         0 => String::new(),
