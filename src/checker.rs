@@ -202,9 +202,9 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 self.scopes.push(false);
                 // Annotated parameters have a known class.
                 for parameter in def.parameters.iter() {
-                    let ty = parameter
-                        .annotation()
-                        .and_then(|annotation| self.semantic.annotation_type(&self.scopes, annotation));
+                    let ty = parameter.annotation().and_then(|annotation| {
+                        self.semantic.annotation_type(&self.scopes, annotation)
+                    });
                     let binding = ty.map_or(Binding::Value, Binding::Instance);
                     self.scopes.bind(parameter.name().as_str(), binding);
                 }

@@ -362,24 +362,27 @@ impl SemanticModel {
                     for target in &assign.targets {
                         if let Some(attr) = self_attribute(target) {
                             let ty =
-                                self.value_type(&Scopes::default(), &assign.value).or_else(|| {
-                                    match &*assign.value {
-                                        Expr::Name(name) => params.get(name.id.as_str()).cloned(),
-                                        // `self.done = loop.create_future()`, `loop` annotated.
-                                        Expr::Call(call) => match &*call.func {
-                                            Expr::Attribute(method) => match &*method.value {
-                                                Expr::Name(name) => method_result(
-                                                    params.get(name.id.as_str())?,
-                                                    method.attr.as_str(),
-                                                )
-                                                .map(str::to_string),
+                                self.value_type(&Scopes::default(), &assign.value)
+                                    .or_else(|| {
+                                        match &*assign.value {
+                                            Expr::Name(name) => {
+                                                params.get(name.id.as_str()).cloned()
+                                            }
+                                            // `self.done = loop.create_future()`, `loop` annotated.
+                                            Expr::Call(call) => match &*call.func {
+                                                Expr::Attribute(method) => match &*method.value {
+                                                    Expr::Name(name) => method_result(
+                                                        params.get(name.id.as_str())?,
+                                                        method.attr.as_str(),
+                                                    )
+                                                    .map(str::to_string),
+                                                    _ => None,
+                                                },
                                                 _ => None,
                                             },
                                             _ => None,
-                                        },
-                                        _ => None,
-                                    }
-                                });
+                                        }
+                                    });
                             if let Some(ty) = ty {
                                 out.entry(attr.to_string()).or_insert(ty);
                             }
@@ -712,6 +715,7 @@ pub fn factory_result(qualname: &str) -> Option<&'static str> {
         "asyncio.run_coroutine_threadsafe" => "concurrent.futures.Future",
         "asyncio.ensure_future" | "asyncio.create_task" => "asyncio.Task",
         "asyncio.wrap_future" => "asyncio.Future",
+        "socket.socket" | "socket.create_connection" | "socket.create_server" => "socket.socket",
         _ => return None,
     })
 }

@@ -54,7 +54,13 @@ pub struct LoopContexts {
     pub off_loop: Vec<Option<OffLoop>>,
     /// Per function: the calls into it that run it synchronously, as (caller, edge index).
     pub sync_callers: Vec<Vec<(FuncId, usize)>>,
+    /// Per function: calling it runs its body in the caller ([`Project::runs_in_caller`]).
+    pub runs_in_caller: Vec<bool>,
 }
+
+/// How many sync helpers deep [`Project::sync_reach`] looks: deeper paths go through more
+/// conditions than a reader can check, and say less.
+pub const MAX_HELPERS: usize = 4;
 
 /// How a function reaches a site of interest through sync calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,24 +120,46 @@ impl Project {
                 .any(|name| COROUTINE_DECORATORS.contains(&name))
     }
 
-    /// Whether calling `f` runs its body in the caller: it is no coroutine, and its decorators
-    /// are known to keep it so (standard ones, or the project's own).
-    pub fn runs_in_caller(&self, f: FuncId) -> bool {
-        if self.is_coroutine(f) {
-            return false;
+    /// Per function: whether calling it runs its body in the caller. It must be no coroutine,
+    /// and its decorators must keep it so: standard ones that do, registrations on an object
+    /// (`@app.route(...)`), or decorators of the project whose wrapper calls the decorated
+    /// function itself (not one that hands it to an executor, as `@run_on_executor` does).
+    pub fn runs_in_caller(&self) -> Vec<bool> {
+        let n = self.functions.len();
+        // Functions that enclose a wrapper calling the function it wraps.
+        let mut wrapping = vec![false; n];
+        for f in 0..n as FuncId {
+            if !self.function(f).asyncio.calls_wrapped {
+                continue;
+            }
+            let qualname = &self.function(f).qualname;
+            let mut end = 0;
+            while let Some(at) = qualname[end..].find(".<locals>.") {
+                end += at;
+                if let Some(&outer) = self.function_by_name.get(&qualname[..end]) {
+                    wrapping[outer as usize] = true;
+                }
+                end += ".<locals>.".len();
+            }
         }
-        self.function(f).decorators.iter().all(|decorator| {
-            decorator_name(decorator).is_some_and(|name| {
-                TRANSPARENT_DECORATORS.contains(&name)
-                    || matches!(self.resolve_name(name), Some(Target::Function(_)))
-            }) || matches!(decorator, Callee::Method { .. })
-        })
+        (0..n as FuncId)
+            .map(|f| {
+                !self.is_coroutine(f)
+                    && self.function(f).decorators.iter().all(|decorator| {
+                        matches!(decorator, Callee::Method { .. })
+                            || decorator_name(decorator).is_some_and(|name| {
+                                TRANSPARENT_DECORATORS.contains(&name)
+                                    || matches!(self.resolve_name(name),
+                                        Some(Target::Function(d)) if wrapping[d as usize])
+                            })
+                    })
+            })
+            .collect()
     }
 
     /// Per function, the calls into it that run it in the caller: (caller, edge index).
-    pub fn sync_callers(&self) -> Vec<Vec<(FuncId, usize)>> {
+    pub fn sync_callers(&self, runs_in_caller: &[bool]) -> Vec<Vec<(FuncId, usize)>> {
         let n = self.functions.len();
-        let runs_in_caller: Vec<bool> = (0..n as FuncId).map(|f| self.runs_in_caller(f)).collect();
         let mut sync_callers: Vec<Vec<(FuncId, usize)>> = vec![Vec::new(); n];
         for (f, edges) in self.edges.iter().enumerate() {
             for (e, edge) in edges.iter().enumerate() {
@@ -146,8 +174,8 @@ impl Project {
     /// Which functions run on an event loop and which on a plain thread.
     pub fn loop_contexts(&self) -> LoopContexts {
         let n = self.functions.len();
-        let sync_callers = self.sync_callers();
-        let runs_in_caller: Vec<bool> = (0..n as FuncId).map(|f| self.runs_in_caller(f)).collect();
+        let runs_in_caller = self.runs_in_caller();
+        let sync_callers = self.sync_callers(&runs_in_caller);
         // On the loop: coroutines, loop callbacks, and the sync code they call.
         let mut on_loop = vec![false; n];
         let mut queue: VecDeque<FuncId> = VecDeque::new();
@@ -175,7 +203,7 @@ impl Project {
             }
         }
         // Plain threads: thread roots and future callbacks, unless they make a loop of their own.
-        let makes_loop = self.sync_reach(&sync_callers, |f| {
+        let makes_loop = self.sync_reach(&sync_callers, MAX_HELPERS, |f| {
             self.function(f).asyncio.makes_loop.then_some(0)
         });
         let mut off_loop: Vec<Option<OffLoop>> = vec![None; n];
@@ -235,6 +263,7 @@ impl Project {
             on_loop,
             off_loop,
             sync_callers,
+            runs_in_caller,
         }
     }
 
@@ -289,15 +318,18 @@ impl Project {
     }
 
     /// For every function, the first way it reaches a site `direct` reports (the index of one of
-    /// its own sites) through the calls `sync_callers` lists. Coroutines reach nothing: what
-    /// they call runs when awaited, and they are looked at by the rules themselves.
+    /// its own sites) through the calls `sync_callers` lists, at most `max_depth` functions
+    /// deep (itself included). Coroutines reach nothing: what they call runs when awaited, and
+    /// they are looked at by the rules themselves.
     pub fn sync_reach(
         &self,
         sync_callers: &[Vec<(FuncId, usize)>],
+        max_depth: usize,
         direct: impl Fn(FuncId) -> Option<u32>,
     ) -> Vec<Option<Via>> {
         let n = self.functions.len();
         let mut reach: Vec<Option<Via>> = vec![None; n];
+        let mut depth = vec![0usize; n];
         let mut queue: VecDeque<FuncId> = VecDeque::new();
         for f in 0..n as FuncId {
             if self.is_coroutine(f) {
@@ -305,13 +337,18 @@ impl Project {
             }
             if let Some(site) = direct(f) {
                 reach[f as usize] = Some(Via::Here(site));
+                depth[f as usize] = 1;
                 queue.push_back(f);
             }
         }
         while let Some(g) = queue.pop_front() {
+            if depth[g as usize] >= max_depth {
+                continue;
+            }
             for &(f, e) in &sync_callers[g as usize] {
                 if reach[f as usize].is_none() && !self.is_coroutine(f) {
                     reach[f as usize] = Some(Via::Call(e as u32));
+                    depth[f as usize] = depth[g as usize] + 1;
                     queue.push_back(f);
                 }
             }

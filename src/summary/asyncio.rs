@@ -118,6 +118,16 @@ pub struct AsyncFacts {
     pub future_callbacks: Vec<FutureCallback>,
     /// It calls `nest_asyncio.apply()`: loops may run inside running loops.
     pub patches_nested_loops: bool,
+    /// It makes a socket non-blocking (`sock.setblocking(False)`, `settimeout(0)`): the
+    /// project's socket calls may return at once.
+    pub sets_nonblocking: bool,
+    /// It calls a parameter of an enclosing function (`return func(*args)` in a decorator's
+    /// wrapper): a decorator made of it runs the decorated function in the caller.
+    pub calls_wrapped: bool,
+    /// Calls whose value it awaits (`await self.acquire()`): what they call returns an
+    /// awaitable, so it is asyncio-aware rather than a blocking helper.
+    #[serde(skip)]
+    pub awaited_calls: Vec<TextRange>,
 }
 
 /// Per-function walk state.
@@ -140,17 +150,19 @@ pub(super) struct AsyncioFrame {
 fn unsafe_method(object: AsyncObject, method: &str, typed: bool) -> bool {
     match object {
         AsyncObject::Loop => {
-            matches!(method, "call_soon" | "call_later" | "call_at" | "create_task")
-                || typed
-                    && matches!(
-                        method,
-                        "stop"
-                            | "add_reader"
-                            | "add_writer"
-                            | "remove_reader"
-                            | "remove_writer"
-                            | "add_signal_handler"
-                    )
+            matches!(
+                method,
+                "call_soon" | "call_later" | "call_at" | "create_task"
+            ) || typed
+                && matches!(
+                    method,
+                    "stop"
+                        | "add_reader"
+                        | "add_writer"
+                        | "remove_reader"
+                        | "remove_writer"
+                        | "add_signal_handler"
+                )
         }
         AsyncObject::Future => matches!(method, "set_result" | "set_exception" | "cancel"),
         AsyncObject::Queue => matches!(method, "put_nowait" | "get_nowait"),
@@ -183,9 +195,31 @@ fn is_zero(expr: &Expr) -> bool {
     }
 }
 
+/// Whether an argument names a constant whose name holds `name` (`socket.AI_NUMERICHOST`,
+/// `os.WNOHANG`), alone or or-ed with others.
+fn passes_flag(call: &ast::ExprCall, name: &str) -> bool {
+    fn names(expr: &Expr, name: &str) -> bool {
+        match expr {
+            Expr::Attribute(a) => a.attr.as_str().contains(name),
+            Expr::Name(n) => n.id.as_str().contains(name),
+            Expr::BinOp(op) => names(&op.left, name) || names(&op.right, name),
+            _ => false,
+        }
+    }
+    call.arguments
+        .args
+        .iter()
+        .chain(call.arguments.keywords.iter().map(|k| &k.value))
+        .any(|arg| names(arg, name))
+}
+
 /// Whether the arguments make a blocking call return at once (`acquire(False)`,
-/// `get(block=False)`, `join(timeout=0)`, `time.sleep(0)`).
+/// `get(block=False)`, `join(timeout=0)`, `time.sleep(0)`, `waitpid(pid, os.WNOHANG)`, a
+/// numeric-only `getaddrinfo`).
 fn non_blocking(call: &ast::ExprCall, kind: Blocking) -> bool {
+    if passes_flag(call, "WNOHANG") || passes_flag(call, "NUMERIC") {
+        return true;
+    }
     if keyword(call, "blocking")
         .or_else(|| keyword(call, "block"))
         .is_some_and(is_false)
@@ -255,6 +289,20 @@ impl<'a> Builder<'a> {
             None => {}
         }
         let Expr::Attribute(attribute) = &*call.func else {
+            if let Expr::Name(name) = &*call.func {
+                let id = name.id.as_str();
+                let wrapped = !self.frame().locals.contains(id)
+                    && self
+                        .frames
+                        .iter()
+                        .rev()
+                        .skip(1)
+                        .take_while(|f| f.kind != super::FunctionKind::Module)
+                        .any(|f| f.params.iter().any(|p| p == id));
+                if wrapped {
+                    self.summary().asyncio.calls_wrapped = true;
+                }
+            }
             return;
         };
         let method = attribute.attr.as_str();
@@ -279,6 +327,15 @@ impl<'a> Builder<'a> {
             }
             "is_running" if typed_loop || named_loop => {
                 self.frame_mut().asyncio.asks_running = true;
+            }
+            "setblocking" | "settimeout"
+                if call
+                    .arguments
+                    .args
+                    .first()
+                    .is_some_and(|a| is_false(a) || is_zero(a)) =>
+            {
+                self.summary().asyncio.sets_nonblocking = true;
             }
             "done" | "running" | "cancelled" | "is_alive" | "is_set" => {
                 if let Some(local) = receiver_local.clone() {
@@ -312,7 +369,9 @@ impl<'a> Builder<'a> {
             }
             Some("asyncio.Event") => Some(AsyncObject::Event),
             Some(
-                "asyncio.Lock" | "asyncio.Semaphore" | "asyncio.BoundedSemaphore"
+                "asyncio.Lock"
+                | "asyncio.Semaphore"
+                | "asyncio.BoundedSemaphore"
                 | "asyncio.Condition",
             ) => Some(AsyncObject::Lock),
             None if named_loop => Some(AsyncObject::Loop),
@@ -379,6 +438,13 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// `await f(...)`: `f` returns an awaitable.
+    pub(super) fn awaited(&mut self, node: &ast::ExprAwait) {
+        if let Expr::Call(call) = &*node.value {
+            self.summary().asyncio.awaited_calls.push(call.range());
+        }
+    }
+
     /// The receiver's class, for catalogue lookups: a future an executor's `submit` returned, a
     /// thread class of this file as `threading.Thread`.
     fn receiver_type(&self, receiver: &Expr) -> Option<String> {
@@ -432,13 +498,13 @@ impl<'a> Builder<'a> {
                 | "uvloop.new_event_loop",
             ) => true,
             Some(q) if q.starts_with("asyncio.") => {
-                self.semantic
-                    .type_of(&self.frame().scopes, value)
-                    .is_some()
+                self.semantic.type_of(&self.frame().scopes, value).is_some()
                     && keyword(call, "loop").is_none()
             }
             _ => match &*call.func {
-                Expr::Attribute(a) if matches!(a.attr.as_str(), "create_future" | "create_task") => {
+                Expr::Attribute(a)
+                    if matches!(a.attr.as_str(), "create_future" | "create_task") =>
+                {
                     self.own_object(&a.value)
                 }
                 _ => false,
@@ -480,9 +546,7 @@ impl<'a> Builder<'a> {
             runtime_error_blocks(body, &mut guarded);
             for run in &mut facts.loop_runs {
                 run.guarded = state.asks_running
-                    || guarded
-                        .iter()
-                        .any(|block| block.contains_range(run.range));
+                    || guarded.iter().any(|block| block.contains_range(run.range));
             }
         }
         if !state.polled.is_empty() {
@@ -512,7 +576,10 @@ fn runtime_error_blocks(body: &[Stmt], out: &mut Vec<TextRange>) {
                     let ast::ExceptHandler::ExceptHandler(handler) = handler;
                     let names = |e: &Expr| match e {
                         Expr::Name(n) => {
-                            matches!(n.id.as_str(), "RuntimeError" | "Exception" | "BaseException")
+                            matches!(
+                                n.id.as_str(),
+                                "RuntimeError" | "Exception" | "BaseException"
+                            )
                         }
                         _ => false,
                     };

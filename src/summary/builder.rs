@@ -1620,6 +1620,10 @@ impl<'a> Builder<'a> {
             }
             Expr::Lambda(_) if self.frames.len() >= MAX_NESTED_FUNCTIONS => {}
             Expr::Lambda(lambda) => self.lambda(lambda),
+            Expr::Await(node) => {
+                self.awaited(node);
+                visitor::walk_expr(self, expr);
+            }
             Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
                 let generators = match expr {
                     Expr::ListComp(c) => &c.generators,

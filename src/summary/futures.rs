@@ -9,8 +9,9 @@
 //!   constant subscript), whether it hands the variable holding the pool to the task, and where
 //!   it then blocks on the task — `.result()` on the future, `wait` / `as_completed`, or a
 //!   blocking `map` / `apply` (SN603: a task that waits on its own pool);
-//! - whether its whole body is a `try` whose handler catches every exception without re-raising:
-//!   dropping the future of such a task loses nothing.
+//! - whether it keeps its exceptions to itself (a top-level `try` whose handler catches every
+//!   exception without re-raising, or a body that cannot raise): dropping the future of such a
+//!   task loses little.
 
 use std::collections::HashSet;
 
@@ -84,7 +85,8 @@ pub struct PoolTask {
 pub struct FutureFacts {
     pub dropped: Vec<DroppedFuture>,
     pub pool_tasks: Vec<PoolTask>,
-    /// The body is a `try` whose handler catches every exception and does not re-raise.
+    /// The body has a top-level `try` whose handler catches every exception and does not
+    /// re-raise, or cannot raise at all.
     pub catches_all: bool,
 }
 
@@ -383,8 +385,7 @@ impl<'a> Builder<'a> {
             passes_pool,
             waited_at,
         });
-        if let Some((value, super::builder::Holder::Local(name))) = self.frame().assigning.clone()
-        {
+        if let Some((value, super::builder::Holder::Local(name))) = self.frame().assigning.clone() {
             if value == call.range() {
                 self.frame_mut().futures.holders.push((name, index));
             }
@@ -465,27 +466,22 @@ fn names_read(body: &[Stmt]) -> HashSet<&str> {
     reads.names
 }
 
-/// Whether every statement of `body` but the docstring and plain bindings is a `try` whose
-/// handlers include one that catches every exception and does not raise.
+/// Whether the function keeps its exceptions to itself: its body has a `try` (at the top level)
+/// with a handler that catches every exception and does not raise — the author handled the
+/// task's errors — or it does nothing that can raise (a docstring, `pass`, a constant).
 fn catches_everything(body: &[Stmt]) -> bool {
-    let mut guarded = false;
-    for (i, stmt) in body.iter().enumerate() {
-        match stmt {
-            Stmt::Expr(e) if i == 0 && matches!(&*e.value, Expr::StringLiteral(_)) => {}
-            Stmt::Pass(_) | Stmt::Global(_) | Stmt::Nonlocal(_) => {}
-            Stmt::Return(ret)
-                if ret
-                    .value
-                    .as_deref()
-                    .is_none_or(|v| matches!(v, Expr::Name(_)) || super::effects::is_literal(v)) => {}
-            Stmt::Assign(assign)
-                if matches!(&*assign.value, Expr::Name(_))
-                    || super::effects::is_literal(&assign.value) => {}
-            Stmt::Try(node) if handles_everything(node) => guarded = true,
-            _ => return false,
-        }
-    }
-    guarded
+    // A lambda has no statements here: its expression may raise.
+    let trivial = !body.is_empty()
+        && body.iter().enumerate().all(|(i, stmt)| match stmt {
+            Stmt::Expr(e) => i == 0 && matches!(&*e.value, Expr::StringLiteral(_)),
+            Stmt::Pass(_) => true,
+            Stmt::Return(ret) => ret.value.as_deref().is_none_or(super::effects::is_literal),
+            _ => false,
+        });
+    trivial
+        || body
+            .iter()
+            .any(|stmt| matches!(stmt, Stmt::Try(node) if handles_everything(node)))
 }
 
 fn handles_everything(node: &ast::StmtTry) -> bool {

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 
 use super::{chain_is_certain, chain_names, code};
 use crate::diagnostic::{Confidence, Diagnostic};
-use crate::project::{FuncId, LoopContexts, Project};
+use crate::project::{FuncId, LoopContexts, Project, MAX_HELPERS};
 use crate::rules::Rule;
 use crate::source::{SourceFiles, Span};
 use crate::summary::asyncio::LoopRun;
@@ -40,7 +40,7 @@ pub fn check(
             .position(|run| !run.guarded)
             .map(|i| i as u32)
     };
-    let reach = project.sync_reach(&contexts.sync_callers, first_run);
+    let reach = project.sync_reach(&contexts.sync_callers, MAX_HELPERS, first_run);
     for f in 0..n {
         if !project.is_coroutine(f) {
             continue;
@@ -66,7 +66,10 @@ pub fn check(
         let mut reported: HashSet<Span> = HashSet::new();
         for (e, edge) in project.edges[f as usize].iter().enumerate() {
             let g = edge.callee;
-            if !project.runs_in_caller(g) {
+            // `await helper()`: the helper returns an awaitable, it is asyncio-aware.
+            if !contexts.runs_in_caller[g as usize]
+                || function.asyncio.awaited_calls.contains(&edge.site)
+            {
                 continue;
             }
             let Some((chain, h, i)) = project.reach_chain(&reach, g) else {

@@ -18,9 +18,10 @@ use std::collections::HashSet;
 use super::{chain_is_certain, chain_names, code};
 use crate::catalogue::Blocking;
 use crate::diagnostic::{Confidence, Diagnostic};
-use crate::project::{FuncId, LoopContexts, Project};
+use crate::project::{FuncId, LoopContexts, Project, MAX_HELPERS};
 use crate::rules::Rule;
 use crate::source::{SourceFiles, Span};
+use crate::summary::asyncio::BlockingCall;
 
 pub fn check(
     project: &Project,
@@ -28,18 +29,36 @@ pub fn check(
     contexts: &LoopContexts,
     out: &mut Vec<Diagnostic>,
 ) {
-    let reach = project.sync_reach(&contexts.sync_callers, |f| {
-        (!project.function(f).asyncio.blocking.is_empty()).then_some(0)
-    });
+    // A project that makes its sockets non-blocking uses them from its event loop.
+    let nonblocking_sockets = (0..project.functions.len() as FuncId)
+        .any(|f| project.function(f).asyncio.sets_nonblocking);
+    let counts = |call: &BlockingCall| {
+        // `put` blocks only on a full bounded queue.
+        call.kind != Blocking::QueuePut
+            && !(nonblocking_sockets
+                && call.name.starts_with("socket.")
+                && call.name != "socket.getaddrinfo")
+    };
+    let first = |f: FuncId| {
+        project
+            .function(f)
+            .asyncio
+            .blocking
+            .iter()
+            .position(&counts)
+            .map(|i| i as u32)
+    };
+    let reach = project.sync_reach(&contexts.sync_callers, MAX_HELPERS, first);
     for f in 0..project.functions.len() as FuncId {
-        if !project.is_coroutine(f) || project.is_test_module(project.functions[f as usize].0 as usize)
+        if !project.is_coroutine(f)
+            || project.is_test_module(project.functions[f as usize].0 as usize)
         {
             continue;
         }
         let function = project.function(f);
         let file = project.file_of(f);
         let name = &function.name;
-        for call in &function.asyncio.blocking {
+        for call in function.asyncio.blocking.iter().filter(|c| counts(c)) {
             let span = Span::new(file, call.range);
             let text = code(files, span);
             out.push(
@@ -57,24 +76,28 @@ pub fn check(
         let mut reported: HashSet<Span> = HashSet::new();
         for (e, edge) in project.edges[f as usize].iter().enumerate() {
             let g = edge.callee;
-            if !project.runs_in_caller(g) {
+            // `await helper()`: the helper returns an awaitable, it is asyncio-aware.
+            if !contexts.runs_in_caller[g as usize]
+                || function.asyncio.awaited_calls.contains(&edge.site)
+            {
                 continue;
             }
-            let Some((chain, h, _)) = project.reach_chain(&reach, g) else {
+            let Some((chain, h, i)) = project.reach_chain(&reach, g) else {
                 continue;
             };
             let span = Span::new(file, edge.site);
             if !reported.insert(span) {
                 continue;
             }
-            let blocking = &project.function(h).asyncio.blocking[0];
+            let blocking = &project.function(h).asyncio.blocking[i as usize];
             let blocking_span = Span::new(project.file_of(h), blocking.range);
             let blocking_text = code(files, blocking_span);
             let mut full_chain = vec![(f, e)];
             full_chain.extend(chain.iter().copied());
             let helper = project.function_label(g);
             let through = chain_names(project, &full_chain, h);
-            let certain = chain_is_certain(project, &full_chain);
+            // Past two helpers the path goes through more conditions than the message shows.
+            let certain = chain_is_certain(project, &full_chain) && chain.len() <= 1;
             let mut diagnostic = Diagnostic::new(
                 Rule::BlockingCallInAsync,
                 span,

@@ -22,7 +22,7 @@ use std::collections::HashSet;
 
 use super::{chain_is_certain, chain_names, code, describe_start, thread_flow};
 use crate::diagnostic::{Confidence, Diagnostic};
-use crate::project::{FuncId, LoopContexts, Project};
+use crate::project::{FuncId, LoopContexts, Project, MAX_HELPERS};
 use crate::rules::Rule;
 use crate::source::{SourceFiles, Span};
 use crate::summary::asyncio::{AsyncObject, LoopCall};
@@ -42,7 +42,7 @@ pub fn check(
             .position(|c| !c.own)
             .map(|i| i as u32)
     };
-    let reach = project.sync_reach(&contexts.sync_callers, foreign);
+    let reach = project.sync_reach(&contexts.sync_callers, MAX_HELPERS, foreign);
     let mut reported: HashSet<Span> = HashSet::new();
     for f in 0..project.functions.len() as FuncId {
         let Some(off) = contexts.off_loop[f as usize] else {
@@ -51,7 +51,13 @@ pub fn check(
         let file = project.file_of(f);
         let (thread, start) = describe_start(project, files, off.start);
         let flow = thread_flow(project, contexts, start.clone(), f);
-        for call in project.function(f).asyncio.loop_calls.iter().filter(|c| !c.own) {
+        for call in project
+            .function(f)
+            .asyncio
+            .loop_calls
+            .iter()
+            .filter(|c| !c.own)
+        {
             let span = Span::new(file, call.range);
             if !reported.insert(span) {
                 continue;
@@ -73,7 +79,7 @@ pub fn check(
         // Crossing into the loop's side: a call of sync code coroutines call, which reaches one.
         for edge in &project.edges[f as usize] {
             let g = edge.callee;
-            if !contexts.on_loop[g as usize] || !project.runs_in_caller(g) {
+            if !contexts.on_loop[g as usize] || !contexts.runs_in_caller[g as usize] {
                 continue;
             }
             let Some((chain, h, i)) = project.reach_chain(&reach, g) else {

@@ -58,7 +58,11 @@ pub fn on_function_def(checker: &mut Checker, def: &ast::StmtFunctionDef) {
 
 /// "the executor task started at app.py:40" for the plain thread a function runs on, and where
 /// it starts.
-pub fn describe_start(project: &Project, files: &SourceFiles, start: ThreadStart) -> (String, Related) {
+pub fn describe_start(
+    project: &Project,
+    files: &SourceFiles,
+    start: ThreadStart,
+) -> (String, Related) {
     match start {
         ThreadStart::Root(r) => {
             let root = &project.roots[r as usize];
@@ -70,9 +74,12 @@ pub fn describe_start(project: &Project, files: &SourceFiles, start: ThreadStart
                     format!("`{}` thread", class.rsplit('.').next().unwrap_or(class))
                 }
             };
-            let site = root
-                .site
-                .unwrap_or_else(|| Span::new(project.file_of(root.entry), project.function(root.entry).range));
+            let site = root.site.unwrap_or_else(|| {
+                Span::new(
+                    project.file_of(root.entry),
+                    project.function(root.entry).range,
+                )
+            });
             (
                 format!("the {what} started at {}", place(files, site)),
                 Related {
@@ -99,7 +106,12 @@ pub fn describe_start(project: &Project, files: &SourceFiles, start: ThreadStart
 }
 
 /// The path of calls from where a plain thread starts down to `function`, for SARIF code flows.
-pub fn thread_flow(project: &Project, contexts: &crate::project::LoopContexts, start: Related, function: FuncId) -> Vec<Related> {
+pub fn thread_flow(
+    project: &Project,
+    contexts: &crate::project::LoopContexts,
+    start: Related,
+    function: FuncId,
+) -> Vec<Related> {
     let mut path = Vec::new();
     let mut current = function;
     let mut seen = vec![current];

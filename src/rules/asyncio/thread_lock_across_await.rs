@@ -53,9 +53,9 @@ fn check_block(checker: &mut Checker, body: &[Stmt]) {
         if let Some(lock) = lock_call(stmt, "acquire") {
             if let Some(confidence) = thread_lock(checker, lock) {
                 let text = checker.text(lock);
-                let held = body[i + 1..]
-                    .iter()
-                    .take_while(|s| lock_call(s, "release").is_none_or(|l| checker.text(l) != text));
+                let held = body[i + 1..].iter().take_while(|s| {
+                    lock_call(s, "release").is_none_or(|l| checker.text(l) != text)
+                });
                 let mut suspension = None;
                 for later in held {
                     suspension = first_suspension(std::slice::from_ref(later));
@@ -112,7 +112,12 @@ fn report(checker: &mut Checker, lock: &Expr, suspension: TextRange, confidence:
         _ => format!("The lock `{text}`, taken with a plain `with`,"),
     };
     let at = checker.text(&suspension);
-    let at = at.lines().next().unwrap_or(at).trim_end_matches(':').to_string();
+    let at = at
+        .lines()
+        .next()
+        .unwrap_or(at)
+        .trim_end_matches(':')
+        .to_string();
     let diagnostic = Diagnostic::new(
         Rule::ThreadLockAcrossAwait,
         checker.span(lock.range()),

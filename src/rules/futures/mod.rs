@@ -71,9 +71,9 @@ pub fn code(files: &SourceFiles, span: crate::source::Span) -> String {
 pub fn resolves_exactly(project: &Project, target: &Callee, resolved: &[FuncId]) -> bool {
     !resolved.is_empty()
         && match target {
-            Callee::Method { name, .. } | Callee::Super { name, .. } => resolved
-                .iter()
-                .all(|&f| project.function(f).name == *name),
+            Callee::Method { name, .. } | Callee::Super { name, .. } => {
+                resolved.iter().all(|&f| project.function(f).name == *name)
+            }
             Callee::Name { .. } => true,
             _ => false,
         }

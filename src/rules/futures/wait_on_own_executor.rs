@@ -36,7 +36,7 @@ enum PoolKey {
 
 pub fn check(project: &Project, files: &SourceFiles, out: &mut Vec<Diagnostic>) {
     let n = project.functions.len();
-    let sync_callers = project.sync_callers();
+    let sync_callers = project.sync_callers(&project.runs_in_caller());
     // The pools each function waits on, directly or through its callees.
     let mut waits: Vec<Vec<(PoolKey, Via)>> = vec![Vec::new(); n];
     let mut queue: VecDeque<FuncId> = VecDeque::new();
@@ -83,10 +83,9 @@ pub fn check(project: &Project, files: &SourceFiles, out: &mut Vec<Diagnostic>) 
     for s in 0..n as FuncId {
         for (j, outer) in project.function(s).futures.pool_tasks.iter().enumerate() {
             let own_keys = [
-                outer
-                    .pool
-                    .as_ref()
-                    .map(|loc| PoolKey::Shared(project.canonical_loc(loc), outer.subscript.clone())),
+                outer.pool.as_ref().map(|loc| {
+                    PoolKey::Shared(project.canonical_loc(loc), outer.subscript.clone())
+                }),
                 Some(PoolKey::Site(s, j as u32)),
             ];
             let (targets, _) = project.resolve(&outer.target);
