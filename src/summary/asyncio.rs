@@ -76,10 +76,13 @@ pub struct LoopCall {
 #[derive(Debug, Clone, Serialize)]
 pub struct BlockingCall {
     pub kind: Blocking,
-    /// `time.sleep`, `Queue.get`: for messages.
+    /// `time.sleep`, `socket.recv`: for messages.
     pub name: String,
     #[serde(skip)]
     pub range: TextRange,
+    /// A method of an object the function made itself (`sock = socket.socket(...)`) and did not
+    /// make non-blocking: it blocks whatever the rest of the project does with its objects.
+    pub on_own_object: bool,
 }
 
 /// A call that runs an event loop on the calling thread.
@@ -135,6 +138,8 @@ pub struct AsyncFacts {
 pub(super) struct AsyncioFrame {
     /// Locals holding the function's own asyncio objects (see [`LoopCall::own`]).
     own_locals: HashSet<String>,
+    /// Locals last assigned an object constructed here (`sock = socket.socket(...)`).
+    made_here: HashSet<String>,
     /// Locals holding the future of `asyncio.run_coroutine_threadsafe`: the loop completes it.
     loop_futures: HashSet<String>,
     /// Locals the function polls (`f.done()`, `t.is_alive()`, `e.is_set()`).
@@ -282,6 +287,7 @@ impl<'a> Builder<'a> {
                             kind,
                             name: name.to_string(),
                             range,
+                            on_own_object: false,
                         });
                     }
                 }
@@ -336,6 +342,9 @@ impl<'a> Builder<'a> {
                     .is_some_and(|a| is_false(a) || is_zero(a)) =>
             {
                 self.summary().asyncio.sets_nonblocking = true;
+                if let Some(local) = &receiver_local {
+                    self.frame_mut().asyncio.made_here.remove(local);
+                }
             }
             "done" | "running" | "cancelled" | "is_alive" | "is_set" => {
                 if let Some(local) = receiver_local.clone() {
@@ -349,10 +358,14 @@ impl<'a> Builder<'a> {
             if let Some(kind) = catalogue::method(ty, method).and_then(|e| e.blocks) {
                 if kind != Blocking::File && !non_blocking(call, kind) {
                     let index = self.summary().asyncio.blocking.len();
+                    let on_own_object = receiver_local
+                        .as_ref()
+                        .is_some_and(|l| self.frame().asyncio.made_here.contains(l));
                     self.summary().asyncio.blocking.push(BlockingCall {
                         kind,
                         name: format!("{}.{method}", short(ty)),
                         range,
+                        on_own_object,
                     });
                     if let Some(local) = receiver_local.clone() {
                         self.frame_mut().asyncio.waits_on.push((local, index));
@@ -520,6 +533,11 @@ impl<'a> Builder<'a> {
         };
         let name = target.id.to_string();
         let own = self.own_value(&assign.value);
+        let made_here = self
+            .semantic
+            .value_type(&self.frame().scopes, &assign.value)
+            .is_some()
+            && matches!(&*assign.value, Expr::Call(_));
         let from_loop = matches!(&*assign.value, Expr::Call(call)
             if self.semantic.qualified_name(&self.frame().scopes, &call.func).as_deref()
                 == Some("asyncio.run_coroutine_threadsafe"));
@@ -528,6 +546,11 @@ impl<'a> Builder<'a> {
             state.own_locals.insert(name.clone());
         } else {
             state.own_locals.remove(&name);
+        }
+        if made_here {
+            state.made_here.insert(name.clone());
+        } else {
+            state.made_here.remove(&name);
         }
         if from_loop {
             state.loop_futures.insert(name);

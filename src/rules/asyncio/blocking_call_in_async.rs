@@ -37,7 +37,8 @@ pub fn check(
         call.kind != Blocking::QueuePut
             && !(nonblocking_sockets
                 && call.name.starts_with("socket.")
-                && call.name != "socket.getaddrinfo")
+                && call.name != "socket.getaddrinfo"
+                && !call.on_own_object)
     };
     let first = |f: FuncId| {
         project
