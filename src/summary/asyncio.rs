@@ -13,7 +13,8 @@
 //! - blocking calls from the shared catalogue ([`crate::catalogue`]), except file I/O (short, and
 //!   usually accepted), and except calls their arguments make non-blocking (`acquire(False)`,
 //!   `get(timeout=0)`, `time.sleep(0)`) or waits on an object the function polls first
-//!   (`if f.done(): f.result()`);
+//!   (`if f.done(): f.result()`); and the calls made under a lazy-initialization test, which run
+//!   once;
 //! - where it runs an event loop (`asyncio.run`, `run_until_complete`, `run_forever`), and
 //!   whether it asks first if one is running or handles the `RuntimeError`;
 //! - whether it makes, sets or runs an event loop for its thread; the callbacks it schedules on a
@@ -127,6 +128,10 @@ pub struct AsyncFacts {
     /// It calls a parameter of an enclosing function (`return func(*args)` in a decorator's
     /// wrapper): a decorator made of it runs the decorated function in the caller.
     pub calls_wrapped: bool,
+    /// Calls made under a lazy-initialization test (`if self._server is None:`, `if not
+    /// self.running:`, or after `if x is not None: return x`): they run once, not on every call.
+    #[serde(skip)]
+    pub once_calls: Vec<TextRange>,
     /// Calls whose value it awaits (`await self.acquire()`): what they call returns an
     /// awaitable, so it is asyncio-aware rather than a blocking helper.
     #[serde(skip)]
@@ -254,6 +259,9 @@ impl<'a> Builder<'a> {
     /// Records what `call` does to event loops and whether it blocks.
     pub(super) fn asyncio_in_call(&mut self, call: &ast::ExprCall, qualified: Option<&str>) {
         let range = call.range();
+        if self.frame().checks.iter().any(|check| check.lazy) {
+            self.summary().asyncio.once_calls.push(range);
+        }
         match qualified {
             Some("asyncio.run") => {
                 self.summary().asyncio.makes_loop = true;

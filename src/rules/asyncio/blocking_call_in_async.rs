@@ -19,6 +19,7 @@ use super::{chain_is_certain, chain_names, code};
 use crate::catalogue::Blocking;
 use crate::diagnostic::{Confidence, Diagnostic};
 use crate::project::{FuncId, LoopContexts, Project, MAX_HELPERS};
+use crate::python::TextRange;
 use crate::rules::Rule;
 use crate::source::{SourceFiles, Span};
 use crate::summary::asyncio::BlockingCall;
@@ -40,16 +41,31 @@ pub fn check(
                 && call.name != "socket.getaddrinfo"
                 && !call.on_own_object)
     };
+    // Code under a lazy-initialization test runs once (starting a server, a thread): a
+    // one-time wait, not one on every call.
+    let every_time =
+        |f: FuncId, site: TextRange| !project.function(f).asyncio.once_calls.contains(&site);
     let first = |f: FuncId| {
         project
             .function(f)
             .asyncio
             .blocking
             .iter()
-            .position(&counts)
+            .position(|call| counts(call) && every_time(f, call.range))
             .map(|i| i as u32)
     };
-    let reach = project.sync_reach(&contexts.sync_callers, MAX_HELPERS, first);
+    let callers: Vec<Vec<(FuncId, usize)>> = contexts
+        .sync_callers
+        .iter()
+        .map(|callers| {
+            callers
+                .iter()
+                .copied()
+                .filter(|&(f, e)| every_time(f, project.edges[f as usize][e].site))
+                .collect()
+        })
+        .collect();
+    let reach = project.sync_reach(&callers, MAX_HELPERS, first);
     for f in 0..project.functions.len() as FuncId {
         if !project.is_coroutine(f)
             || project.is_test_module(project.functions[f as usize].0 as usize)
@@ -59,7 +75,12 @@ pub fn check(
         let function = project.function(f);
         let file = project.file_of(f);
         let name = &function.name;
-        for call in function.asyncio.blocking.iter().filter(|c| counts(c)) {
+        for call in function
+            .asyncio
+            .blocking
+            .iter()
+            .filter(|c| counts(c) && every_time(f, c.range))
+        {
             let span = Span::new(file, call.range);
             let text = code(files, span);
             out.push(
@@ -80,6 +101,7 @@ pub fn check(
             // `await helper()`: the helper returns an awaitable, it is asyncio-aware.
             if !contexts.runs_in_caller[g as usize]
                 || function.asyncio.awaited_calls.contains(&edge.site)
+                || !every_time(f, edge.site)
             {
                 continue;
             }

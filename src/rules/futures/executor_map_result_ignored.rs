@@ -33,7 +33,9 @@ pub fn check(project: &Project, files: &SourceFiles, out: &mut Vec<Diagnostic>) 
                 continue;
             }
             let (targets, _) = project.resolve(&dropped.target);
-            if !targets.is_empty()
+            // What an attribute was seen to hold says nothing of what its users put there.
+            let exact = resolves_exactly(project, &dropped.target, &targets);
+            if exact
                 && targets
                     .iter()
                     .all(|&t| project.function(t).futures.catches_all)
@@ -63,15 +65,12 @@ pub fn check(project: &Project, files: &SourceFiles, out: &mut Vec<Diagnostic>) 
             };
             let mut diagnostic = Diagnostic::new(Rule::ExecutorMapResultIgnored, span, message)
                 .with_help(help)
-                .with_confidence(if resolves_exactly(project, &dropped.target, &targets) {
+                .with_confidence(if exact {
                     Confidence::High
                 } else {
                     Confidence::Medium
                 });
-            if let ([target], true) = (
-                targets.as_slice(),
-                resolves_exactly(project, &dropped.target, &targets),
-            ) {
+            if let ([target], true) = (targets.as_slice(), exact) {
                 let at = Span::new(project.file_of(*target), project.function(*target).range);
                 if at != span {
                     diagnostic = diagnostic.with_related(at, format!("{task} runs as each task"));
