@@ -34,8 +34,9 @@ pub fn check(
     let nonblocking_sockets = (0..project.functions.len() as FuncId)
         .any(|f| project.function(f).asyncio.sets_nonblocking);
     let counts = |call: &BlockingCall| {
-        // `put` blocks only on a full bounded queue.
+        // `put` blocks only on a full bounded queue; a lock the function just made is free.
         call.kind != Blocking::QueuePut
+            && !(call.kind == Blocking::LockAcquire && call.on_own_object)
             && !(nonblocking_sockets
                 && call.name.starts_with("socket.")
                 && call.name != "socket.getaddrinfo"
@@ -147,8 +148,7 @@ pub fn check(
                     blocking.kind.describe()
                 ),
             );
-            if chain.len() > 1 {
-                let (first, e) = chain[1];
+            if let Some(&(first, e)) = chain.first() {
                 let hop = &project.edges[first as usize][e];
                 diagnostic = diagnostic.with_related(
                     Span::new(project.file_of(first), hop.site),
