@@ -97,8 +97,16 @@ pub fn check(inputs: Vec<Input>, settings: &dyn SettingsFor) -> CheckResult {
         let project = Project::link(summaries, project_settings);
         diagnostics.extend(races::check(&project, &files, project_settings.rules));
         diagnostics.extend(decide_deferred(&project, deferred));
-        diagnostics.extend(rules::futures::check(&project, &files, project_settings.rules));
-        diagnostics.extend(rules::asyncio::check(&project, &files, project_settings.rules));
+        diagnostics.extend(rules::futures::check(
+            &project,
+            &files,
+            project_settings.rules,
+        ));
+        diagnostics.extend(rules::asyncio::check(
+            &project,
+            &files,
+            project_settings.rules,
+        ));
     }
 
     // Each file's rules, after its configuration's `per-file-ignores`.
