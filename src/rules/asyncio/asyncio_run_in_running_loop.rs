@@ -2,7 +2,8 @@
 //!
 //! ## What it does
 //! Finds `asyncio.run(...)`, `loop.run_until_complete(...)` and `loop.run_forever()` in a
-//! coroutine or in the sync helpers a coroutine calls, however deep. A call after a check for a
+//! coroutine or in the sync helpers a coroutine calls, up to [`MAX_HELPERS`] deep (not through
+//! a sync call the coroutine awaits: it returns an awaitable). A call after a check for a
 //! running loop (`asyncio.get_running_loop()`, `loop.is_running()`), or in a `try` that handles
 //! the `RuntimeError`, is left alone, and so is a project that calls `nest_asyncio.apply()`.
 //!

@@ -4,10 +4,13 @@
 //! Finds blocking calls made by a coroutine: `time.sleep`, sync HTTP and sockets,
 //! `subprocess.run`, `Lock.acquire`, `Future.result`, `Thread.join`, `Queue.get` and the rest of
 //! the shared catalogue of blocking calls ([`crate::catalogue`]; file I/O aside), in an
-//! `async def` itself or in the sync helpers it calls, however deep ("through helper X"). Work
-//! handed to a thread (`asyncio.to_thread`, `run_in_executor`) is not a call, and arguments that
-//! make a call return at once (`acquire(False)`, `timeout=0`) are not blocking. Test modules
-//! are left alone.
+//! `async def` itself or in the sync helpers it calls, up to [`MAX_HELPERS`] deep ("through
+//! helper X"). Work handed to a thread (`asyncio.to_thread`, `run_in_executor`, a decorator that
+//! submits the function) is not a call; a sync call the coroutine awaits returns an awaitable and
+//! is asyncio-aware; arguments that make a call return at once (`acquire(False)`, `timeout=0`,
+//! `WNOHANG`), `put` on a queue, a lock just made, sockets in a project that makes them
+//! non-blocking, and calls under a lazy-initialization test (run once) do not count. Test
+//! modules are left alone.
 //!
 //! ## Why is this bad?
 //! A coroutine runs on the event loop's thread. While it blocks, the loop runs nothing else:
