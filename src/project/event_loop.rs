@@ -71,6 +71,15 @@ pub enum Via {
     Call(u32),
 }
 
+/// A path of calls down to a site: the (caller, edge index) of each call, then the function
+/// holding the site and the site's index there.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    pub calls: Vec<(FuncId, usize)>,
+    pub function: FuncId,
+    pub site: u32,
+}
+
 /// Decorators that leave a function running in its caller, when called.
 const TRANSPARENT_DECORATORS: &[&str] = &[
     "builtins.staticmethod",
@@ -356,18 +365,19 @@ impl Project {
         reach
     }
 
-    /// The chain of calls from `f` down to the site it reaches: the (caller, edge index) of each
-    /// call, and the function and index of the site. `None` if `f` reaches nothing.
-    pub fn reach_chain(
-        &self,
-        reach: &[Option<Via>],
-        f: FuncId,
-    ) -> Option<(Vec<(FuncId, usize)>, FuncId, u32)> {
+    /// The chain of calls from `f` down to the site it reaches; `None` if it reaches nothing.
+    pub fn reach_chain(&self, reach: &[Option<Via>], f: FuncId) -> Option<Chain> {
         let mut chain = Vec::new();
         let mut current = f;
         for _ in 0..64 {
             match reach[current as usize]? {
-                Via::Here(site) => return Some((chain, current, site)),
+                Via::Here(site) => {
+                    return Some(Chain {
+                        calls: chain,
+                        function: current,
+                        site,
+                    })
+                }
                 Via::Call(e) => {
                     chain.push((current, e as usize));
                     current = self.edges[current as usize][e as usize].callee;

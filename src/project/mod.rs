@@ -34,7 +34,7 @@ use crate::source::{FileId, Span};
 use crate::summary::{Access, ClassSummary, FunctionSummary, Loc, ModuleSummary};
 
 pub use contexts::{AccessThreads, Context, Thread};
-pub use event_loop::{LoopContexts, OffLoop, ThreadStart, Via, MAX_HELPERS};
+pub use event_loop::{Chain, LoopContexts, OffLoop, ThreadStart, Via, MAX_HELPERS};
 pub use happens_before::Window;
 pub use ownership::binds_instance;
 pub use roots::{IntentScope, Root, RootKind};

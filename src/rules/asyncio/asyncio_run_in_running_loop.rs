@@ -17,7 +17,7 @@ use std::collections::HashSet;
 
 use super::{chain_is_certain, chain_names, code};
 use crate::diagnostic::{Confidence, Diagnostic};
-use crate::project::{FuncId, LoopContexts, Project, MAX_HELPERS};
+use crate::project::{Chain, FuncId, LoopContexts, Project, MAX_HELPERS};
 use crate::rules::Rule;
 use crate::source::{SourceFiles, Span};
 use crate::summary::asyncio::LoopRun;
@@ -73,7 +73,12 @@ pub fn check(
             {
                 continue;
             }
-            let Some((chain, h, i)) = project.reach_chain(&reach, g) else {
+            let Some(Chain {
+                calls: chain,
+                function: h,
+                site: i,
+            }) = project.reach_chain(&reach, g)
+            else {
                 continue;
             };
             let span = Span::new(file, edge.site);

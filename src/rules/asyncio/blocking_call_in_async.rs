@@ -21,7 +21,7 @@ use std::collections::HashSet;
 use super::{chain_is_certain, chain_names, code};
 use crate::catalogue::Blocking;
 use crate::diagnostic::{Confidence, Diagnostic};
-use crate::project::{FuncId, LoopContexts, Project, MAX_HELPERS};
+use crate::project::{Chain, FuncId, LoopContexts, Project, MAX_HELPERS};
 use crate::python::TextRange;
 use crate::rules::Rule;
 use crate::source::{SourceFiles, Span};
@@ -109,7 +109,12 @@ pub fn check(
             {
                 continue;
             }
-            let Some((chain, h, i)) = project.reach_chain(&reach, g) else {
+            let Some(Chain {
+                calls: chain,
+                function: h,
+                site: i,
+            }) = project.reach_chain(&reach, g)
+            else {
                 continue;
             };
             let span = Span::new(file, edge.site);

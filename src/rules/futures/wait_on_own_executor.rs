@@ -17,7 +17,7 @@ use std::collections::{HashSet, VecDeque};
 
 use super::{code, task_label};
 use crate::diagnostic::Diagnostic;
-use crate::project::{FuncId, Project, Via};
+use crate::project::{Chain, FuncId, Project, Via};
 use crate::rules::Rule;
 use crate::source::{SourceFiles, Span};
 use crate::summary::Loc;
@@ -97,7 +97,12 @@ pub fn check(project: &Project, files: &SourceFiles, out: &mut Vec<Diagnostic>) 
                 else {
                     continue;
                 };
-                let Some((chain, w, i)) = follow(project, &waits, t, key) else {
+                let Some(Chain {
+                    calls: chain,
+                    function: w,
+                    site: i,
+                }) = follow(project, &waits, t, key)
+                else {
                     continue;
                 };
                 let inner = &project.function(w).futures.pool_tasks[i as usize];
@@ -175,20 +180,25 @@ fn push_key(keys: &mut Vec<(PoolKey, Via)>, key: PoolKey, via: Via) -> bool {
     true
 }
 
-/// The calls from `t` down to the waited task on pool `key`: the chain, the function and the
-/// task index.
+/// The calls from `t` down to the waited task on pool `key`.
 fn follow(
     project: &Project,
     waits: &[Vec<(PoolKey, Via)>],
     t: FuncId,
     key: &PoolKey,
-) -> Option<(Vec<(FuncId, usize)>, FuncId, u32)> {
+) -> Option<Chain> {
     let mut chain = Vec::new();
     let mut current = t;
     for _ in 0..64 {
         let (_, via) = waits[current as usize].iter().find(|(k, _)| k == key)?;
         match *via {
-            Via::Here(i) => return Some((chain, current, i)),
+            Via::Here(i) => {
+                return Some(Chain {
+                    calls: chain,
+                    function: current,
+                    site: i,
+                })
+            }
             Via::Call(e) => {
                 chain.push((current, e as usize));
                 current = project.edges[current as usize][e as usize].callee;
