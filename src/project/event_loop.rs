@@ -138,7 +138,7 @@ impl Project {
         // Functions that enclose a wrapper calling the function it wraps.
         let mut wrapping = vec![false; n];
         for f in 0..n as FuncId {
-            if !self.function(f).asyncio.calls_wrapped {
+            if !self.function(f).asyncio().calls_wrapped {
                 continue;
             }
             let qualname = &self.function(f).qualname;
@@ -193,7 +193,7 @@ impl Project {
                 on_loop[f as usize] = true;
                 queue.push_back(f);
             }
-            for callback in &self.function(f).asyncio.loop_callbacks {
+            for callback in &self.function(f).asyncio().loop_callbacks {
                 for g in self.resolve(callback).0 {
                     if !on_loop[g as usize] {
                         on_loop[g as usize] = true;
@@ -213,7 +213,7 @@ impl Project {
         }
         // Plain threads: thread roots and future callbacks, unless they make a loop of their own.
         let makes_loop = self.sync_reach(&sync_callers, MAX_HELPERS, |f| {
-            self.function(f).asyncio.makes_loop.then_some(0)
+            self.function(f).asyncio().makes_loop.then_some(0)
         });
         let mut off_loop: Vec<Option<OffLoop>> = vec![None; n];
         let mut start = |f: FuncId, how: ThreadStart, queue: &mut VecDeque<FuncId>| {
@@ -240,7 +240,13 @@ impl Project {
             if self.is_test_module(self.functions[f as usize].0 as usize) {
                 continue;
             }
-            for (index, callback) in self.function(f).asyncio.future_callbacks.iter().enumerate() {
+            for (index, callback) in self
+                .function(f)
+                .asyncio()
+                .future_callbacks
+                .iter()
+                .enumerate()
+            {
                 if !self.is_thread_future(&callback.future_type) {
                     continue;
                 }

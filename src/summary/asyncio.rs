@@ -27,7 +27,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::builder::Builder;
-use super::Callee;
+use super::{Callee, FunctionSummary};
 use crate::catalogue::{self, Blocking};
 use crate::python::ast::{self, Expr, Stmt};
 use crate::python::{Ranged, TextRange};
@@ -136,6 +136,31 @@ pub struct AsyncFacts {
     /// awaitable, so it is asyncio-aware rather than a blocking helper.
     #[serde(skip)]
     pub awaited_calls: Vec<TextRange>,
+}
+
+static NO_ASYNC_FACTS: AsyncFacts = AsyncFacts {
+    loop_calls: Vec::new(),
+    blocking: Vec::new(),
+    loop_runs: Vec::new(),
+    makes_loop: false,
+    loop_callbacks: Vec::new(),
+    future_callbacks: Vec::new(),
+    patches_nested_loops: false,
+    sets_nonblocking: false,
+    calls_wrapped: false,
+    once_calls: Vec::new(),
+    awaited_calls: Vec::new(),
+};
+
+impl FunctionSummary {
+    /// What the function does with event loops and blocking calls.
+    pub fn asyncio(&self) -> &AsyncFacts {
+        self.asyncio.as_deref().unwrap_or(&NO_ASYNC_FACTS)
+    }
+
+    fn asyncio_mut(&mut self) -> &mut AsyncFacts {
+        self.asyncio.get_or_insert_with(Default::default)
+    }
 }
 
 /// Per-function walk state.
@@ -260,16 +285,16 @@ impl<'a> Builder<'a> {
     pub(super) fn asyncio_in_call(&mut self, call: &ast::ExprCall, qualified: Option<&str>) {
         let range = call.range();
         if self.frame().checks.iter().any(|check| check.lazy) {
-            self.summary().asyncio.once_calls.push(range);
+            self.summary().asyncio_mut().once_calls.push(range);
         }
         match qualified {
             Some("asyncio.run") => {
-                self.summary().asyncio.makes_loop = true;
+                self.summary().asyncio_mut().makes_loop = true;
                 self.loop_run("asyncio.run", range);
             }
             Some(name @ ("asyncio.create_task" | "asyncio.ensure_future")) => {
                 let method = name.trim_start_matches("asyncio.").to_string();
-                self.summary().asyncio.loop_calls.push(LoopCall {
+                self.summary().asyncio_mut().loop_calls.push(LoopCall {
                     object: AsyncObject::Module,
                     method,
                     range,
@@ -281,17 +306,17 @@ impl<'a> Builder<'a> {
                 | "asyncio.set_event_loop"
                 | "uvloop.new_event_loop"
                 | "uvloop.install",
-            ) => self.summary().asyncio.makes_loop = true,
+            ) => self.summary().asyncio_mut().makes_loop = true,
             Some(
                 "asyncio.get_running_loop"
                 | "asyncio._get_running_loop"
                 | "asyncio.events._get_running_loop",
             ) => self.frame_mut().asyncio.asks_running = true,
-            Some("nest_asyncio.apply") => self.summary().asyncio.patches_nested_loops = true,
+            Some("nest_asyncio.apply") => self.summary().asyncio_mut().patches_nested_loops = true,
             Some(name) => {
                 if let Some(kind) = catalogue::function(name).and_then(|e| e.blocks) {
                     if kind != Blocking::File && !non_blocking(call, kind) {
-                        self.summary().asyncio.blocking.push(BlockingCall {
+                        self.summary().asyncio_mut().blocking.push(BlockingCall {
                             kind,
                             name: name.to_string(),
                             range,
@@ -314,7 +339,7 @@ impl<'a> Builder<'a> {
                         .take_while(|f| f.kind != super::FunctionKind::Module)
                         .any(|f| f.params.iter().any(|p| p == id));
                 if wrapped {
-                    self.summary().asyncio.calls_wrapped = true;
+                    self.summary().asyncio_mut().calls_wrapped = true;
                 }
             }
             return;
@@ -332,11 +357,11 @@ impl<'a> Builder<'a> {
                 .is_some_and(|n| n.to_ascii_lowercase().contains("loop"));
         match method {
             "run_until_complete" => {
-                self.summary().asyncio.makes_loop = true;
+                self.summary().asyncio_mut().makes_loop = true;
                 self.loop_run("run_until_complete", range);
             }
             "run_forever" if typed_loop || named_loop => {
-                self.summary().asyncio.makes_loop = true;
+                self.summary().asyncio_mut().makes_loop = true;
                 self.loop_run("run_forever", range);
             }
             "is_running" if typed_loop || named_loop => {
@@ -349,7 +374,7 @@ impl<'a> Builder<'a> {
                     .first()
                     .is_some_and(|a| is_false(a) || is_zero(a)) =>
             {
-                self.summary().asyncio.sets_nonblocking = true;
+                self.summary().asyncio_mut().sets_nonblocking = true;
                 if let Some(local) = &receiver_local {
                     self.frame_mut().asyncio.made_here.remove(local);
                 }
@@ -365,11 +390,11 @@ impl<'a> Builder<'a> {
         if let Some(ty) = &ty {
             if let Some(kind) = catalogue::method(ty, method).and_then(|e| e.blocks) {
                 if kind != Blocking::File && !non_blocking(call, kind) {
-                    let index = self.summary().asyncio.blocking.len();
+                    let index = self.summary().asyncio_mut().blocking.len();
                     let on_own_object = receiver_local
                         .as_ref()
                         .is_some_and(|l| self.frame().asyncio.made_here.contains(l));
-                    self.summary().asyncio.blocking.push(BlockingCall {
+                    self.summary().asyncio_mut().blocking.push(BlockingCall {
                         kind,
                         name: format!("{}.{method}", short(ty)),
                         range,
@@ -401,7 +426,7 @@ impl<'a> Builder<'a> {
         if let Some(object) = object {
             if unsafe_method(object, method, ty.is_some()) {
                 let own = self.own_object(receiver);
-                self.summary().asyncio.loop_calls.push(LoopCall {
+                self.summary().asyncio_mut().loop_calls.push(LoopCall {
                     object,
                     method: method.to_string(),
                     range,
@@ -423,7 +448,7 @@ impl<'a> Builder<'a> {
         if let Some(callback) = loop_callback {
             let callee = self.callee_of(callback);
             if callee != Callee::Unknown {
-                self.summary().asyncio.loop_callbacks.push(callee);
+                self.summary().asyncio_mut().loop_callbacks.push(callee);
             }
         }
         // Callbacks on another kind of future run on the thread that completes it. A submitted
@@ -446,7 +471,7 @@ impl<'a> Builder<'a> {
                     let target = self.callee_of(callback);
                     if target != Callee::Unknown {
                         self.summary()
-                            .asyncio
+                            .asyncio_mut()
                             .future_callbacks
                             .push(FutureCallback {
                                 future_type,
@@ -462,7 +487,10 @@ impl<'a> Builder<'a> {
     /// `await f(...)`: `f` returns an awaitable.
     pub(super) fn awaited(&mut self, node: &ast::ExprAwait) {
         if let Expr::Call(call) = &*node.value {
-            self.summary().asyncio.awaited_calls.push(call.range());
+            self.summary()
+                .asyncio_mut()
+                .awaited_calls
+                .push(call.range());
         }
     }
 
@@ -480,7 +508,7 @@ impl<'a> Builder<'a> {
     }
 
     fn loop_run(&mut self, name: &str, range: TextRange) {
-        self.summary().asyncio.loop_runs.push(LoopRun {
+        self.summary().asyncio_mut().loop_runs.push(LoopRun {
             name: name.to_string(),
             range,
             guarded: false,
@@ -571,7 +599,9 @@ impl<'a> Builder<'a> {
     /// `RuntimeError`; waits on objects the function polls first are not counted.
     pub(super) fn finish_asyncio(&mut self, body: &[Stmt]) {
         let state = std::mem::take(&mut self.frame_mut().asyncio);
-        let facts = &mut self.summary().asyncio;
+        let Some(facts) = self.summary().asyncio.as_deref_mut() else {
+            return;
+        };
         if !facts.loop_runs.is_empty() {
             let mut guarded = Vec::new();
             runtime_error_blocks(body, &mut guarded);

@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::builder::Builder;
-use super::{Callee, Loc};
+use super::{Callee, FunctionSummary, Loc};
 use crate::python::ast::{self, Expr, Stmt};
 use crate::python::{visitor, Ranged, TextRange, Visitor};
 
@@ -88,6 +88,23 @@ pub struct FutureFacts {
     /// The body has a top-level `try` whose handler catches every exception and does not
     /// re-raise, or cannot raise at all.
     pub catches_all: bool,
+}
+
+static NO_FUTURE_FACTS: FutureFacts = FutureFacts {
+    dropped: Vec::new(),
+    pool_tasks: Vec::new(),
+    catches_all: false,
+};
+
+impl FunctionSummary {
+    /// What the function does with futures and pools.
+    pub fn futures(&self) -> &FutureFacts {
+        self.futures.as_deref().unwrap_or(&NO_FUTURE_FACTS)
+    }
+
+    fn futures_mut(&mut self) -> &mut FutureFacts {
+        self.futures.get_or_insert_with(Default::default)
+    }
 }
 
 /// Per-function walk state.
@@ -256,7 +273,7 @@ impl<'a> Builder<'a> {
     /// An expression statement: a future or iterator it makes is dropped.
     pub(super) fn dropped_in_statement(&mut self, value: &Expr) {
         for (source, target, range) in self.futures_in(value) {
-            self.summary().futures.dropped.push(DroppedFuture {
+            self.summary().futures_mut().dropped.push(DroppedFuture {
                 source,
                 target,
                 range,
@@ -375,8 +392,8 @@ impl<'a> Builder<'a> {
         let waited_at = BLOCKING_TASK_METHODS
             .contains(&method)
             .then_some(call.range());
-        let index = self.summary().futures.pool_tasks.len();
-        self.summary().futures.pool_tasks.push(PoolTask {
+        let index = self.summary().futures_mut().pool_tasks.len();
+        self.summary().futures_mut().pool_tasks.push(PoolTask {
             target,
             range: call.range(),
             pool_range: attribute.value.range(),
@@ -402,9 +419,14 @@ impl<'a> Builder<'a> {
                 .assigned
                 .into_iter()
                 .filter(|d| d.name.as_ref().is_some_and(|n| !read.contains(n.as_str())));
-            self.summary().futures.dropped.extend(dropped);
+            self.summary().futures_mut().dropped.extend(dropped);
         }
-        let facts = &mut self.summary().futures;
+        if catches_everything(body) {
+            self.summary().futures_mut().catches_all = true;
+        }
+        let Some(facts) = self.summary().futures.as_deref_mut() else {
+            return;
+        };
         for (inner, wait) in &state.chained {
             if let Some(task) = facts.pool_tasks.iter_mut().find(|t| t.range == *inner) {
                 task.waited_at.get_or_insert(*wait);
@@ -428,7 +450,6 @@ impl<'a> Builder<'a> {
                 task.waited_at = state.waits.iter().find(|w| w.start() >= after).copied();
             }
         }
-        facts.catches_all = catches_everything(body);
     }
 }
 

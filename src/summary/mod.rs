@@ -410,10 +410,12 @@ pub struct FunctionSummary {
     /// The function raises unless a flag says so (`def check_ready(self): if not self.ready:
     /// raise ...`): what its callers do after calling it is guarded by that flag.
     pub raises_unless: Option<Loc>,
-    /// Futures dropped, pool tasks waited for ([`futures`]).
-    pub futures: futures::FutureFacts,
-    /// Event-loop calls, blocking calls, loops run, callbacks ([`asyncio`]).
-    pub asyncio: asyncio::AsyncFacts,
+    /// Futures dropped, pool tasks waited for ([`futures`]); `None` when there are none (most
+    /// functions), read through [`FunctionSummary::futures`].
+    futures: Option<Box<futures::FutureFacts>>,
+    /// Event-loop calls, blocking calls, loops run, callbacks ([`asyncio`]); read through
+    /// [`FunctionSummary::asyncio`].
+    asyncio: Option<Box<asyncio::AsyncFacts>>,
 }
 
 impl FunctionSummary {
@@ -447,8 +449,8 @@ impl FunctionSummary {
             returns_fresh: false,
             wraps_under: None,
             raises_unless: None,
-            futures: futures::FutureFacts::default(),
-            asyncio: asyncio::AsyncFacts::default(),
+            futures: None,
+            asyncio: None,
         }
     }
 }

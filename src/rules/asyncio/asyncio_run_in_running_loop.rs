@@ -29,13 +29,13 @@ pub fn check(
     out: &mut Vec<Diagnostic>,
 ) {
     let n = project.functions.len() as FuncId;
-    if (0..n).any(|f| project.function(f).asyncio.patches_nested_loops) {
+    if (0..n).any(|f| project.function(f).asyncio().patches_nested_loops) {
         return;
     }
     let first_run = |f: FuncId| {
         project
             .function(f)
-            .asyncio
+            .asyncio()
             .loop_runs
             .iter()
             .position(|run| !run.guarded)
@@ -49,7 +49,7 @@ pub fn check(
         let function = project.function(f);
         let file = project.file_of(f);
         let name = &function.name;
-        for run in function.asyncio.loop_runs.iter().filter(|r| !r.guarded) {
+        for run in function.asyncio().loop_runs.iter().filter(|r| !r.guarded) {
             let span = Span::new(file, run.range);
             out.push(
                 Diagnostic::new(
@@ -69,7 +69,7 @@ pub fn check(
             let g = edge.callee;
             // `await helper()`: the helper returns an awaitable, it is asyncio-aware.
             if !contexts.runs_in_caller[g as usize]
-                || function.asyncio.awaited_calls.contains(&edge.site)
+                || function.asyncio().awaited_calls.contains(&edge.site)
             {
                 continue;
             }
@@ -85,7 +85,7 @@ pub fn check(
             if !reported.insert(span) {
                 continue;
             }
-            let run = &project.function(h).asyncio.loop_runs[i as usize];
+            let run = &project.function(h).asyncio().loop_runs[i as usize];
             let run_span = Span::new(project.file_of(h), run.range);
             let mut full_chain = vec![(f, e)];
             full_chain.extend(chain.iter().copied());

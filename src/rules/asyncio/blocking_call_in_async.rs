@@ -35,7 +35,7 @@ pub fn check(
 ) {
     // A project that makes its sockets non-blocking uses them from its event loop.
     let nonblocking_sockets = (0..project.functions.len() as FuncId)
-        .any(|f| project.function(f).asyncio.sets_nonblocking);
+        .any(|f| project.function(f).asyncio().sets_nonblocking);
     let counts = |call: &BlockingCall| {
         // `put` blocks only on a full bounded queue; a lock the function just made is free.
         call.kind != Blocking::QueuePut
@@ -48,11 +48,11 @@ pub fn check(
     // Code under a lazy-initialization test runs once (starting a server, a thread): a
     // one-time wait, not one on every call.
     let every_time =
-        |f: FuncId, site: TextRange| !project.function(f).asyncio.once_calls.contains(&site);
+        |f: FuncId, site: TextRange| !project.function(f).asyncio().once_calls.contains(&site);
     let first = |f: FuncId| {
         project
             .function(f)
-            .asyncio
+            .asyncio()
             .blocking
             .iter()
             .position(|call| counts(call) && every_time(f, call.range))
@@ -80,7 +80,7 @@ pub fn check(
         let file = project.file_of(f);
         let name = &function.name;
         for call in function
-            .asyncio
+            .asyncio()
             .blocking
             .iter()
             .filter(|c| counts(c) && every_time(f, c.range))
@@ -104,7 +104,7 @@ pub fn check(
             let g = edge.callee;
             // `await helper()`: the helper returns an awaitable, it is asyncio-aware.
             if !contexts.runs_in_caller[g as usize]
-                || function.asyncio.awaited_calls.contains(&edge.site)
+                || function.asyncio().awaited_calls.contains(&edge.site)
                 || !every_time(f, edge.site)
             {
                 continue;
@@ -121,7 +121,7 @@ pub fn check(
             if !reported.insert(span) {
                 continue;
             }
-            let blocking = &project.function(h).asyncio.blocking[i as usize];
+            let blocking = &project.function(h).asyncio().blocking[i as usize];
             let blocking_span = Span::new(project.file_of(h), blocking.range);
             let blocking_text = code(files, blocking_span);
             let mut full_chain = vec![(f, e)];

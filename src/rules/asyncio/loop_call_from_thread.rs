@@ -36,7 +36,7 @@ pub fn check(
     let foreign = |f: FuncId| {
         project
             .function(f)
-            .asyncio
+            .asyncio()
             .loop_calls
             .iter()
             .position(|c| !c.own)
@@ -53,7 +53,7 @@ pub fn check(
         let flow = thread_flow(project, contexts, start.clone(), f);
         for call in project
             .function(f)
-            .asyncio
+            .asyncio()
             .loop_calls
             .iter()
             .filter(|c| !c.own)
@@ -94,7 +94,7 @@ pub fn check(
             if !reported.insert(span) {
                 continue;
             }
-            let call = &project.function(h).asyncio.loop_calls[i as usize];
+            let call = &project.function(h).asyncio().loop_calls[i as usize];
             let api_span = Span::new(project.file_of(h), call.range);
             let api = code(files, api_span);
             let mut full_chain = vec![(f, 0usize)];

@@ -89,7 +89,7 @@ pub fn describe_start(
             )
         }
         ThreadStart::FutureCallback { function, index } => {
-            let callback = &project.function(function).asyncio.future_callbacks[index as usize];
+            let callback = &project.function(function).asyncio().future_callbacks[index as usize];
             let site = Span::new(project.file_of(function), callback.range);
             (
                 format!(

@@ -26,7 +26,7 @@ pub fn check(project: &Project, files: &SourceFiles, out: &mut Vec<Diagnostic>) 
             continue;
         }
         let file = project.file_of(f);
-        for dropped in &project.function(f).futures.dropped {
+        for dropped in &project.function(f).futures().dropped {
             if dropped.source.is_iterator() {
                 continue;
             }
@@ -39,7 +39,7 @@ pub fn check(project: &Project, files: &SourceFiles, out: &mut Vec<Diagnostic>) 
             if exact
                 && targets
                     .iter()
-                    .all(|&t| project.function(t).futures.catches_all)
+                    .all(|&t| project.function(t).futures().catches_all)
             {
                 continue;
             }

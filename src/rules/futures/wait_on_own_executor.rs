@@ -41,7 +41,7 @@ pub fn check(project: &Project, files: &SourceFiles, out: &mut Vec<Diagnostic>) 
     let mut waits: Vec<Vec<(PoolKey, Via)>> = vec![Vec::new(); n];
     let mut queue: VecDeque<FuncId> = VecDeque::new();
     for f in 0..n as FuncId {
-        for (i, task) in project.function(f).futures.pool_tasks.iter().enumerate() {
+        for (i, task) in project.function(f).futures().pool_tasks.iter().enumerate() {
             if task.waited_at.is_none() {
                 continue;
             }
@@ -81,7 +81,7 @@ pub fn check(project: &Project, files: &SourceFiles, out: &mut Vec<Diagnostic>) 
     // A task given to pool P whose function waits on P.
     let mut reported: HashSet<Span> = HashSet::new();
     for s in 0..n as FuncId {
-        for (j, outer) in project.function(s).futures.pool_tasks.iter().enumerate() {
+        for (j, outer) in project.function(s).futures().pool_tasks.iter().enumerate() {
             let own_keys = [
                 outer.pool.as_ref().map(|loc| {
                     PoolKey::Shared(project.canonical_loc(loc), outer.subscript.clone())
@@ -105,7 +105,7 @@ pub fn check(project: &Project, files: &SourceFiles, out: &mut Vec<Diagnostic>) 
                 else {
                     continue;
                 };
-                let inner = &project.function(w).futures.pool_tasks[i as usize];
+                let inner = &project.function(w).futures().pool_tasks[i as usize];
                 let inner_span = Span::new(project.file_of(w), inner.range);
                 if !reported.insert(inner_span) {
                     continue;
