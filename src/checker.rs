@@ -73,6 +73,7 @@ impl<'a> Checker<'a> {
     pub fn check_module(mut self, module: &'a ast::ModModule) -> (Vec<Diagnostic>, Vec<Deferred>) {
         if self.rules.any_in(crate::rules::Family::ThreadApi)
             || self.rules.contains(Rule::SharedDecoratorState)
+            || self.rules.contains(Rule::ThreadLockAcrossAwait)
         {
             thread_api::on_module(&mut self, &module.body);
             self.visit_body(&module.body);
@@ -180,6 +181,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
             Stmt::FunctionDef(def) => {
                 thread_api::on_function_def(self, def);
+                crate::rules::asyncio::on_function_def(self, def);
                 for decorator in &def.decorator_list {
                     self.visit_decorator(decorator);
                 }
@@ -200,9 +202,9 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 self.scopes.push(false);
                 // Annotated parameters have a known class.
                 for parameter in def.parameters.iter() {
-                    let ty = parameter
-                        .annotation()
-                        .and_then(|annotation| self.qualified_name(annotation));
+                    let ty = parameter.annotation().and_then(|annotation| {
+                        self.semantic.annotation_type(&self.scopes, annotation)
+                    });
                     let binding = ty.map_or(Binding::Value, Binding::Instance);
                     self.scopes.bind(parameter.name().as_str(), binding);
                 }
@@ -247,6 +249,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
             Stmt::With(node) => {
                 thread_api::on_stmt(self, stmt);
+                crate::rules::asyncio::on_stmt(self, stmt);
                 for item in &node.items {
                     self.visit_expr(&item.context_expr);
                     // `with ThreadPoolExecutor() as ex:`: `ex` is the executor.

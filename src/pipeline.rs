@@ -5,7 +5,7 @@
 //!    ([`crate::checker`]), summarize for the project phase ([`crate::summary`]), index the `noqa`
 //!    comments, then drop the AST;
 //! 3. link the summaries project-wide ([`crate::project`]);
-//! 4. run the project rules ([`crate::rules::races`]);
+//! 4. run the project rules ([`crate::rules::races`], [`crate::rules::futures`], [`crate::rules::asyncio`]);
 //! 5. apply each file's rules (`per-file-ignores`) and suppressions, report unused suppressions
 //!    (SN004), sort deterministically;
 //!
@@ -27,7 +27,7 @@ use crate::project::Project;
 use crate::python::ast::{self, Expr, Pattern, Stmt};
 use crate::python::visitor::transformer::{self, Transformer};
 use crate::python::{self, visitor, TextRange, TextSize, Visitor};
-use crate::rules::{races, unused_noqa, Family, Rule, RuleSet};
+use crate::rules::{self, races, unused_noqa, Family, Rule, RuleSet};
 use crate::semantic::SemanticModel;
 use crate::source::{display_name, FileId, SourceFile, SourceFiles, Span};
 use crate::summary::{self, ModuleSummary};
@@ -117,6 +117,16 @@ pub fn finish(outcomes: Vec<FileOutcome>, settings: &dyn SettingsFor) -> CheckRe
         let project = Project::link(summaries, project_settings);
         diagnostics.extend(races::check(&project, &files, project_settings.rules));
         diagnostics.extend(decide_deferred(&project, deferred));
+        diagnostics.extend(rules::futures::check(
+            &project,
+            &files,
+            project_settings.rules,
+        ));
+        diagnostics.extend(rules::asyncio::check(
+            &project,
+            &files,
+            project_settings.rules,
+        ));
     }
 
     // Each file's rules, after its configuration's `per-file-ignores`.
@@ -423,7 +433,10 @@ fn is_non_production(path: &Path) -> bool {
 
 /// Whether the project phase runs rules of `rules`.
 fn needs_project(rules: RuleSet) -> bool {
-    rules.any_in(Family::Races) || rules.contains(Rule::SignalOutsideMainThread)
+    rules.any_in(Family::Races)
+        || rules.contains(Rule::SignalOutsideMainThread)
+        || rules.any_in(Family::Futures)
+        || rules.any_in(Family::Asyncio)
 }
 
 /// Whether files need summaries: for the project rules, or for the class hierarchy that decides

@@ -312,7 +312,7 @@ impl SemanticModel {
                                 .iter()
                                 .filter_map(|p| {
                                     let ty =
-                                        self.qualified_name(&Scopes::default(), p.annotation()?)?;
+                                        self.annotation_type(&Scopes::default(), p.annotation()?)?;
                                     Some((p.name().to_string(), ty))
                                 })
                                 .collect();
@@ -328,9 +328,9 @@ impl SemanticModel {
                                     let ty = assign
                                         .value
                                         .as_deref()
-                                        .and_then(|v| self.type_of(&Scopes::default(), v))
+                                        .and_then(|v| self.value_type(&Scopes::default(), v))
                                         .or_else(|| {
-                                            self.qualified_name(
+                                            self.annotation_type(
                                                 &Scopes::default(),
                                                 &assign.annotation,
                                             )
@@ -384,12 +384,27 @@ impl SemanticModel {
                     for target in &assign.targets {
                         if let Some(attr) = self_attribute(target) {
                             let ty =
-                                self.type_of(&Scopes::default(), &assign.value).or_else(|| {
-                                    match &*assign.value {
-                                        Expr::Name(name) => params.get(name.id.as_str()).cloned(),
-                                        _ => None,
-                                    }
-                                });
+                                self.value_type(&Scopes::default(), &assign.value)
+                                    .or_else(|| {
+                                        match &*assign.value {
+                                            Expr::Name(name) => {
+                                                params.get(name.id.as_str()).cloned()
+                                            }
+                                            // `self.done = loop.create_future()`, `loop` annotated.
+                                            Expr::Call(call) => match &*call.func {
+                                                Expr::Attribute(method) => match &*method.value {
+                                                    Expr::Name(name) => method_result(
+                                                        params.get(name.id.as_str())?,
+                                                        method.attr.as_str(),
+                                                    )
+                                                    .map(str::to_string),
+                                                    _ => None,
+                                                },
+                                                _ => None,
+                                            },
+                                            _ => None,
+                                        }
+                                    });
                             if let Some(ty) = ty {
                                 out.entry(attr.to_string()).or_insert(ty);
                             }
@@ -401,9 +416,9 @@ impl SemanticModel {
                         let ty = assign
                             .value
                             .as_deref()
-                            .and_then(|value| self.type_of(&Scopes::default(), value))
+                            .and_then(|value| self.value_type(&Scopes::default(), value))
                             .or_else(|| {
-                                self.qualified_name(&Scopes::default(), &assign.annotation)
+                                self.annotation_type(&Scopes::default(), &assign.annotation)
                             });
                         if let Some(ty) = ty {
                             out.entry(attr.to_string()).or_insert(ty);
@@ -553,7 +568,12 @@ impl SemanticModel {
     pub fn type_of(&self, scopes: &Scopes, expr: &Expr) -> Option<String> {
         match expr {
             Expr::Call(call) => {
-                let callee = self.qualified_name(scopes, &call.func)?;
+                // `Chan[int]()` makes a `Chan`.
+                let func = match &*call.func {
+                    Expr::Subscript(generic) => &*generic.value,
+                    func => func,
+                };
+                let callee = self.qualified_name(scopes, func)?;
                 if is_context_factory(&callee) {
                     return Some("multiprocessing.context".to_string());
                 }
@@ -570,9 +590,46 @@ impl SemanticModel {
         }
     }
 
+    /// The class of the object `value` evaluates to: what [`Self::type_of`] knows, what a known
+    /// factory returns (`asyncio.get_event_loop()` is an event loop, though not a new one), or
+    /// either side of `loop or asyncio.get_event_loop()`.
+    pub fn value_type(&self, scopes: &Scopes, value: &Expr) -> Option<String> {
+        if let Some(ty) = self.type_of(scopes, value) {
+            return Some(ty);
+        }
+        match value {
+            Expr::Call(call) => {
+                factory_result(&self.qualified_name(scopes, &call.func)?).map(str::to_string)
+            }
+            Expr::BoolOp(node) => node.values.iter().find_map(|v| self.value_type(scopes, v)),
+            _ => None,
+        }
+    }
+
+    /// The class an annotation names: `Lock`, `Optional[Lock]`, `Lock | None`.
+    pub fn annotation_type(&self, scopes: &Scopes, annotation: &Expr) -> Option<String> {
+        match annotation {
+            Expr::Subscript(subscript) => {
+                let outer = self.qualified_name(scopes, &subscript.value)?;
+                (outer == "typing.Optional")
+                    .then(|| self.annotation_type(scopes, &subscript.slice))
+                    .flatten()
+            }
+            Expr::BinOp(node) if node.op == ast::Operator::BitOr => {
+                match (&*node.left, &*node.right) {
+                    (Expr::NoneLiteral(_), other) | (other, Expr::NoneLiteral(_)) => {
+                        self.annotation_type(scopes, other)
+                    }
+                    _ => None,
+                }
+            }
+            _ => self.qualified_name(scopes, annotation),
+        }
+    }
+
     /// The binding an assignment `name = value` makes.
     pub fn binding_for_value(&self, scopes: &Scopes, value: &Expr) -> Binding {
-        match self.type_of(scopes, value) {
+        match self.value_type(scopes, value) {
             Some(ty) => Binding::Instance(ty),
             None => Binding::Value,
         }
@@ -669,6 +726,55 @@ pub fn standard_thread_or_process_class(qualname: &str) -> Option<&'static str> 
     }
 }
 
+/// What a call of the factory function `qualname` returns, for the factories the rules need:
+/// event loops, and the futures asyncio hands out.
+pub fn factory_result(qualname: &str) -> Option<&'static str> {
+    Some(match qualname {
+        "asyncio.get_event_loop"
+        | "asyncio.get_running_loop"
+        | "asyncio.new_event_loop"
+        | "uvloop.new_event_loop" => "asyncio.AbstractEventLoop",
+        "asyncio.run_coroutine_threadsafe" => "concurrent.futures.Future",
+        "asyncio.ensure_future" | "asyncio.create_task" => "asyncio.Task",
+        "asyncio.wrap_future" => "asyncio.Future",
+        "socket.socket" | "socket.create_connection" | "socket.create_server" => "socket.socket",
+        _ => return None,
+    })
+}
+
+/// What calling `method` on an object of class `receiver` returns, for the methods the rules
+/// need: a loop's futures and tasks, an executor's futures.
+pub fn method_result(receiver: &str, method: &str) -> Option<&'static str> {
+    if is_event_loop_type(receiver) {
+        return match method {
+            "create_future" | "run_in_executor" => Some("asyncio.Future"),
+            "create_task" => Some("asyncio.Task"),
+            _ => None,
+        };
+    }
+    match (receiver, method) {
+        (
+            "concurrent.futures.ThreadPoolExecutor"
+            | "concurrent.futures.ProcessPoolExecutor"
+            | "concurrent.futures.Executor",
+            "submit",
+        ) => Some("concurrent.futures.Future"),
+        _ => None,
+    }
+}
+
+/// Whether `qualname` is an asyncio event loop class.
+pub fn is_event_loop_type(qualname: &str) -> bool {
+    matches!(
+        qualname,
+        "asyncio.AbstractEventLoop"
+            | "asyncio.BaseEventLoop"
+            | "asyncio.SelectorEventLoop"
+            | "asyncio.ProactorEventLoop"
+            | "uvloop.Loop"
+    )
+}
+
 fn is_context_factory(qualname: &str) -> bool {
     matches!(qualname, "multiprocessing.get_context")
 }
@@ -698,6 +804,23 @@ pub fn canonical(qualname: &str) -> String {
         "multiprocessing.synchronize.Lock" => "multiprocessing.Lock",
         "multiprocessing.synchronize.RLock" => "multiprocessing.RLock",
         "threading._RLock" => "threading.RLock",
+        "concurrent.futures._base.Future" => "concurrent.futures.Future",
+        "asyncio.events.AbstractEventLoop" => "asyncio.AbstractEventLoop",
+        "asyncio.base_events.BaseEventLoop" => "asyncio.BaseEventLoop",
+        "asyncio.futures.Future" => "asyncio.Future",
+        "asyncio.tasks.Task" => "asyncio.Task",
+        "asyncio.queues.Queue" => "asyncio.Queue",
+        "asyncio.queues.LifoQueue" => "asyncio.LifoQueue",
+        "asyncio.queues.PriorityQueue" => "asyncio.PriorityQueue",
+        "asyncio.locks.Event" => "asyncio.Event",
+        "asyncio.locks.Lock" => "asyncio.Lock",
+        "asyncio.locks.Condition" => "asyncio.Condition",
+        "asyncio.locks.Semaphore" => "asyncio.Semaphore",
+        "asyncio.locks.BoundedSemaphore" => "asyncio.BoundedSemaphore",
+        "asyncio.events.get_event_loop" => "asyncio.get_event_loop",
+        "asyncio.events.new_event_loop" => "asyncio.new_event_loop",
+        "asyncio.events.get_running_loop" => "asyncio.get_running_loop",
+        "asyncio.runners.run" => "asyncio.run",
         other => other,
     };
     mapped.to_string()

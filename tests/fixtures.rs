@@ -185,6 +185,18 @@ fn full_and_json_reports_of_fixtures() {
         report("SN203/protection.py", OutputFormat::Json)
     );
     insta::assert_snapshot!("SN102_json", report("SN102/args.py", OutputFormat::Json));
+    insta::assert_snapshot!(
+        "SN603_full",
+        report("SN603/nested_on_one_pool.py", OutputFormat::Full)
+    );
+    insta::assert_snapshot!(
+        "SN701_full",
+        report("SN701/through_loop_side_helper.py", OutputFormat::Full)
+    );
+    insta::assert_snapshot!(
+        "SN702_json",
+        report("SN702/through_wrapping_decorator.py", OutputFormat::Json)
+    );
 }
 
 /// Every run the fixtures make: each file alone, each project together.

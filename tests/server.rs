@@ -19,6 +19,9 @@ struct Client {
     child: Child,
     stdin: ChildStdin,
     messages: Receiver<Value>,
+    /// Messages received while waiting for another one, in arrival order: the server publishes
+    /// documents' diagnostics in whatever order it finishes them.
+    held: Vec<Value>,
     next_id: i64,
 }
 
@@ -63,6 +66,7 @@ impl Client {
             child,
             stdin,
             messages,
+            held: Vec::new(),
             next_id: 1,
         }
     }
@@ -87,6 +91,9 @@ impl Client {
     }
 
     fn wait_for(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(at) = self.held.iter().position(&wanted) {
+            return self.held.remove(at);
+        }
         loop {
             let message = self
                 .messages
@@ -95,6 +102,7 @@ impl Client {
             if wanted(&message) {
                 return message;
             }
+            self.held.push(message);
         }
     }
 

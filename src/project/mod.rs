@@ -11,11 +11,15 @@
 //! 5. [`contexts`]: propagate thread contexts, entry locksets and ownership over the call graph;
 //!    [`ownership`] decides which calls run on objects their caller owns.
 //!
+//! On demand, for the asyncio rules: [`event_loop`] tells code that runs on an event loop from
+//! code that runs on a plain thread, and what each function reaches through sync calls.
+//!
 //! The rules ask the model: which threads run an access ([`Project::access_threads`]), whether
 //! two may meet ([`Project::may_meet`]), which locks are held ([`Project::lockset_at`]), whether
 //! an access is owned ([`Project::is_owned`]), whether a hand-off or flag orders two accesses.
 
 pub mod contexts;
+pub mod event_loop;
 pub mod happens_before;
 pub mod link;
 pub mod locks;
@@ -30,6 +34,7 @@ use crate::source::{FileId, Span};
 use crate::summary::{Access, ClassSummary, FunctionSummary, Loc, ModuleSummary};
 
 pub use contexts::{AccessThreads, Context, Thread};
+pub use event_loop::{Chain, LoopContexts, OffLoop, ThreadStart, Via, MAX_HELPERS};
 pub use happens_before::Window;
 pub use ownership::binds_instance;
 pub use roots::{IntentScope, Root, RootKind};

@@ -4,7 +4,8 @@
 //! its family, its default severity and a one-line summary. Its Markdown doc lives in
 //! `rules/<CODE>-<name>.md` and is embedded in the binary. The check itself lives in one file per
 //! rule under the family's module: `thread_api` (SN1xx) runs on each file's AST in the per-file
-//! phase; `races` (SN2xx) runs on the linked project model.
+//! phase; `races` (SN2xx), `futures` (SN6xx) and `asyncio` (SN7xx) run on the linked project
+//! model (SN704 on the AST).
 
 use std::fmt;
 use std::str::FromStr;
@@ -13,6 +14,8 @@ use serde::Serialize;
 
 use crate::diagnostic::Severity;
 
+pub mod asyncio;
+pub mod futures;
 pub mod races;
 pub mod thread_api;
 pub mod unused_noqa;
@@ -135,6 +138,20 @@ declare_rules! {
         "A shared container is iterated while another thread may change its size.";
     SharedDecoratorState => "SN205", "shared-decorator-state", Races, Warning,
         "A context manager used as a decorator keeps per-call state on the one shared instance.";
+    FutureResultIgnored => "SN601", "future-result-ignored", Futures, Warning,
+        "The future of a submitted task is dropped: an exception the task raises is never seen.";
+    ExecutorMapResultIgnored => "SN602", "executor-map-result-ignored", Futures, Warning,
+        "The iterator of `executor.map` / `pool.imap` is dropped: the tasks' exceptions are never seen.";
+    WaitOnOwnExecutor => "SN603", "wait-on-own-executor", Futures, Error,
+        "A task on a thread pool waits for another task of the same pool: when every worker waits, nothing runs.";
+    LoopCallFromThread => "SN701", "loop-call-from-thread", Asyncio, Error,
+        "Code running on a plain thread calls an event-loop or asyncio API that only the loop's thread may call.";
+    BlockingCallInAsync => "SN702", "blocking-call-in-async", Asyncio, Warning,
+        "A coroutine makes a blocking call, directly or through sync helpers: every task on the loop waits.";
+    ThreadLockAcrossAwait => "SN704", "thread-lock-across-await", Asyncio, Error,
+        "A `threading` lock is held across an `await`: another task that takes it blocks the loop thread.";
+    AsyncioRunInRunningLoop => "SN705", "asyncio-run-in-running-loop", Asyncio, Error,
+        "`asyncio.run()` or `run_until_complete()` is reachable from a coroutine: it raises RuntimeError.";
 }
 
 /// Whether a rule's findings come with a fix that `--fix` can apply (ruff's names and wording).

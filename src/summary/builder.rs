@@ -254,6 +254,10 @@ pub(super) struct Frame {
     /// Nesting depth of `try` blocks that handle `ValueError` / `KeyError`.
     pub catches_value_error: usize,
     pub catches_key_error: usize,
+    /// What [`super::futures`] tracks while walking the function.
+    pub futures: super::futures::FuturesFrame,
+    /// What [`super::asyncio`] tracks while walking the function.
+    pub asyncio: super::asyncio::AsyncioFrame,
 }
 
 pub(super) struct Builder<'a> {
@@ -372,7 +376,7 @@ impl<'a> Builder<'a> {
         if let Some(parameters) = parameters {
             for parameter in parameters.iter() {
                 if let Some(annotation) = parameter.annotation() {
-                    if let Some(ty) = self.semantic.qualified_name(&scopes, annotation) {
+                    if let Some(ty) = self.semantic.annotation_type(&scopes, annotation) {
                         scopes.bind(parameter.name().as_str(), Binding::Instance(ty));
                     }
                 }
@@ -412,9 +416,13 @@ impl<'a> Builder<'a> {
             main_thread_only: 0,
             catches_value_error: 0,
             catches_key_error: 0,
+            futures: Default::default(),
+            asyncio: Default::default(),
         });
         self.body(body);
         self.finish_spawns();
+        self.finish_futures(body);
+        self.finish_asyncio(body);
         if kind != FunctionKind::Module {
             let fresh = returns_fresh(self.semantic, body, &self.frame().owned);
             self.functions[index].returns_fresh = fresh;
@@ -641,6 +649,8 @@ impl<'a> Builder<'a> {
             self.summary().signal_calls.push(range);
         }
         self.spawn_in_call(call, qualified.as_deref());
+        self.futures_in_call(call, qualified.as_deref());
+        self.asyncio_in_call(call, qualified.as_deref());
         if let Expr::Attribute(attribute) = &*call.func {
             let method = attribute.attr.as_str();
             self.sync_in_call(call, &attribute.value, method);
@@ -1048,9 +1058,13 @@ impl<'a> Builder<'a> {
             main_thread_only: 0,
             catches_value_error: 0,
             catches_key_error: 0,
+            futures: Default::default(),
+            asyncio: Default::default(),
         });
         self.visit_expr(&lambda.body);
         self.finish_spawns();
+        self.finish_futures(&[]);
+        self.finish_asyncio(&[]);
         self.frames.pop();
     }
 }
@@ -1616,6 +1630,7 @@ impl<'a> Builder<'a> {
                 self.body(&node.finalbody);
             }
             Stmt::Expr(node) => {
+                self.dropped_in_statement(&node.value);
                 // `lock.acquire()` … `lock.release()` in straight-line code.
                 if let Expr::Call(call) = &*node.value {
                     if let Expr::Attribute(attribute) = &*call.func {
@@ -1623,6 +1638,8 @@ impl<'a> Builder<'a> {
                             "acquire" => {
                                 if let Some(lock) = self.lock_of(&attribute.value) {
                                     self.frame_mut().held.push(lock);
+                                    // A blocking call all the same.
+                                    self.asyncio_in_call(call, None);
                                     return;
                                 }
                             }
@@ -1660,6 +1677,8 @@ impl<'a> Builder<'a> {
             let depth = self.frame().loop_depth;
             self.frame_mut().assigned_at.insert(name, depth);
         }
+        self.future_assigned(assign);
+        self.asyncio_assigned(assign);
         let previous = std::mem::replace(
             &mut self.frame_mut().assigning,
             holder.map(|h| (value.range(), h)),
@@ -1689,7 +1708,10 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let binding = self.semantic.binding_for_value(&self.frame().scopes, value);
+        let binding = match self.value_type(value) {
+            Some(ty) => Binding::Instance(ty),
+            None => Binding::Value,
+        };
         for target in &assign.targets {
             if let Expr::Name(name) = target {
                 self.frame_mut()
@@ -1923,6 +1945,10 @@ impl<'a> Builder<'a> {
             }
             Expr::Lambda(_) if self.frames.len() >= MAX_NESTED_FUNCTIONS => {}
             Expr::Lambda(lambda) => self.lambda(lambda),
+            Expr::Await(node) => {
+                self.awaited(node);
+                visitor::walk_expr(self, expr);
+            }
             Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Generator(_) => {
                 let generators = match expr {
                     Expr::ListComp(c) => &c.generators,

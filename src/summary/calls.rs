@@ -106,6 +106,33 @@ impl Builder<'_> {
         self.semantic.type_of(&frame.scopes, expr)
     }
 
+    /// The class of the object `expr` evaluates to, with what known factories and methods
+    /// return: `asyncio.get_event_loop()` is an event loop, `self._loop.create_future()` an
+    /// asyncio future, `executor.submit(...)` a `concurrent.futures` future.
+    pub(super) fn value_type(&self, expr: &Expr) -> Option<String> {
+        self.value_type_within(expr, 4)
+    }
+
+    fn value_type_within(&self, expr: &Expr, hops: usize) -> Option<String> {
+        if let Some(ty) = self.type_of(expr) {
+            return Some(ty);
+        }
+        if let Some(ty) = self.semantic.value_type(&self.frame().scopes, expr) {
+            return Some(ty);
+        }
+        let Expr::Call(call) = expr else {
+            return None;
+        };
+        let Expr::Attribute(attribute) = &*call.func else {
+            return None;
+        };
+        if hops == 0 {
+            return None;
+        }
+        let receiver = self.value_type_within(&attribute.value, hops - 1)?;
+        crate::semantic::method_result(&receiver, attribute.attr.as_str()).map(str::to_string)
+    }
+
     /// Where the receiver of `func` (a call's callee expression) comes from.
     fn receiver_of(&self, func: &Expr, callee: &Callee) -> Receiver {
         let frame = self.frame();

@@ -16,11 +16,16 @@
 //! - [`calls`]: what a call refers to, its receiver and its arguments;
 //! - [`spawns`]: where threads and processes start, and where they are joined;
 //! - [`locks`]: which expressions are thread locks, and which are something else;
-//! - [`sync`]: hand-off points that order two threads' accesses.
+//! - [`sync`]: hand-off points that order two threads' accesses;
+//! - [`futures`]: futures and result iterators dropped, tasks that wait on their own pool;
+//! - [`asyncio`]: calls only an event loop's thread may make, blocking calls, loops run, and
+//!   callbacks handed to loops and futures.
 
+pub mod asyncio;
 mod builder;
 mod calls;
 mod effects;
+pub mod futures;
 mod locations;
 mod locks;
 mod scope;
@@ -33,7 +38,7 @@ use crate::python::TextRange;
 use crate::source::FileId;
 
 pub use builder::summarize;
-pub use locks::is_thread_lock_type;
+pub use locks::{is_thread_lock_type, lock_like_name};
 
 /// An abstract shared location.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -439,6 +444,12 @@ pub struct FunctionSummary {
     /// The function raises unless a flag says so (`def check_ready(self): if not self.ready:
     /// raise ...`): what its callers do after calling it is guarded by that flag.
     pub raises_unless: Option<Loc>,
+    /// Futures dropped, pool tasks waited for ([`futures`]); `None` when there are none (most
+    /// functions), read through [`FunctionSummary::futures`].
+    futures: Option<Box<futures::FutureFacts>>,
+    /// Event-loop calls, blocking calls, loops run, callbacks ([`asyncio`]); read through
+    /// [`FunctionSummary::asyncio`].
+    asyncio: Option<Box<asyncio::AsyncFacts>>,
 }
 
 impl FunctionSummary {
@@ -475,6 +486,8 @@ impl FunctionSummary {
             not_thread_safe: false,
             property: false,
             sole_thread_safe: false,
+            futures: None,
+            asyncio: None,
         }
     }
 }
