@@ -48,6 +48,9 @@ pub struct Checker<'a> {
     pub loop_depth: usize,
     /// Nested functions seen so far, by name: whether each may return something callable.
     pub local_factories: HashMap<String, bool>,
+    /// The file lies under tests, examples or docs: code that exercises a library on purpose
+    /// (a test runs a thread's body with `run()` to test it).
+    pub non_production: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -65,7 +68,28 @@ impl<'a> Checker<'a> {
             functions: Vec::new(),
             loop_depth: 0,
             local_factories: HashMap::new(),
+            non_production: false,
         }
+    }
+
+    /// Marks the file as test, example or documentation code.
+    pub fn non_production(mut self, non_production: bool) -> Self {
+        self.non_production = non_production;
+        self
+    }
+
+    /// Whether the current code is a test: in a test, example or documentation file, or in a
+    /// `test_*` function or a `Test*` class.
+    pub fn in_test(&self) -> bool {
+        self.non_production
+            || self
+                .functions
+                .iter()
+                .any(|f| f.name.as_str().starts_with("test"))
+            || self
+                .classes
+                .iter()
+                .any(|c| c.name.as_str().starts_with("Test"))
     }
 
     /// Runs every enabled AST rule over `module` and returns the findings, and those that wait

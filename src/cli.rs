@@ -40,9 +40,27 @@ pub enum Command {
     },
     /// Run the language server (LSP over standard input and output), for editors.
     Server,
+    /// Map a project's concurrency: its threads, what they reach, the shared state they touch
+    /// and under which locks.
+    Map(MapArgs),
     /// Inspect the engine: what snarl sees in a project.
     #[command(subcommand)]
     Debug(DebugCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    /// Files or directories (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// `text` (for reading), `json`, `mermaid` or `dot` (graphs: threads → functions → state).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::map::MapFormat,
+    /// Use this configuration file instead of searching for one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -214,6 +232,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Server => crate::server::run(),
+        Command::Map(args) => crate::map::run(args),
         Command::Debug(command) => crate::debug::run(command),
     }
 }

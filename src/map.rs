@@ -263,6 +263,24 @@ fn shared_state(
         .collect()
 }
 
+/// `snarl map`: links the project as `snarl check` does and prints its map.
+pub fn run(args: crate::cli::MapArgs) -> Result<std::process::ExitCode, String> {
+    use std::io::Write as _;
+    crate::cli::configure_threads(args.threads)?;
+    let run = crate::cli::inputs(
+        &args.paths,
+        args.config,
+        crate::config::Overrides::default(),
+        None,
+    )?;
+    let (files, project) = crate::pipeline::link(run.inputs, &run.resolver);
+    let rendered = render(&build(&project, &files), args.format);
+    match std::io::stdout().lock().write_all(rendered.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(std::process::ExitCode::SUCCESS),
+    }
+}
+
 /// Renders the map in `format`.
 pub fn render(map: &ConcurrencyMap, format: MapFormat) -> String {
     match format {

@@ -48,6 +48,10 @@ pub enum IntentScope {
     ClassLevel,
     /// There is one module-level instance every importer uses: all of its state is shared.
     Singleton,
+    /// It runs a thread of its own and takes no lock. Weak evidence: on code nobody tuned on,
+    /// such classes were nearly always driven by one owner thread. It counts only for a member
+    /// made lazily (two callers would each make one: two connections, two loops).
+    OwnThread,
 }
 
 /// A concurrency root: code that runs on threads other than the main one.
@@ -204,8 +208,8 @@ impl Project {
         self.unstarted_thread_classes(&started_classes);
         // A thread's own loop is a root of its own. A module's public function, or a property,
         // that the project itself calls with a lock held is a helper meant to run under it: its
-        // callers, not their users, are the entry points. A class's other public methods are
-        // its users' API, whoever else calls them.
+        // callers, not their users, are the entry points; so is a method the project calls only
+        // with a lock held. A class's other public methods are its users' API.
         let explicit_entries: HashSet<FuncId> = self.roots.iter().map(|r| r.entry).collect();
         let mut under_lock = explicit_entries.clone();
         for (f, edges) in self.edges.iter().enumerate() {
@@ -217,10 +221,24 @@ impl Project {
                     .map(|edge| edge.callee),
             );
         }
+        // A method the project calls only with a lock held (every call site it has) is run
+        // under that lock by design, whoever its users are.
+        let mut callers = vec![(0u32, 0u32); self.functions.len()];
+        for (f, edges) in self.edges.iter().enumerate() {
+            let calls = &self.function(f as FuncId).calls;
+            for edge in edges {
+                let entry = &mut callers[edge.callee as usize];
+                entry.0 += 1;
+                entry.1 += u32::from(!calls[edge.call as usize].held.is_empty());
+            }
+        }
         let class_entries: HashSet<FuncId> = under_lock
             .iter()
             .copied()
-            .filter(|&f| explicit_entries.contains(&f) || self.function(f).property)
+            .filter(|&f| {
+                let (all, locked) = callers[f as usize];
+                explicit_entries.contains(&f) || self.function(f).property || all == locked
+            })
             .collect();
         self.intent_roots(&class_entries);
         self.module_intent_roots(&under_lock);
@@ -361,8 +379,14 @@ impl Project {
                 continue;
             };
             let site = Some(Span::new(self.class_file(owner), self.class(owner).header));
+            let own_thread = !self
+                .mro(c)
+                .iter()
+                .any(|&k| self.class(k).takes_lock || !self.class(k).taken_locks.is_empty());
             let scope = if seen_at.is_some() {
                 IntentScope::Singleton
+            } else if own_thread {
+                IntentScope::OwnThread
             } else if self.locks_only_on_class(c) {
                 IntentScope::ClassLevel
             } else {
@@ -553,8 +577,9 @@ impl Project {
     }
 
     /// Why class `c` is meant to be used from several threads, and which class says so: it (or a
-    /// base) holds a thread lock, takes a lock in a method, starts a thread of its own, is a
-    /// thread, or has a module-level instance in a package that starts threads. A class whose
+    /// base) takes a lock of its own (or a module-level one) in a method, starts a thread of its
+    /// own (weak evidence: see [`IntentScope::OwnThread`]), or has a module-level instance in a
+    /// package that starts threads. A class whose
     /// docstring says it is not thread-safe is not meant to be shared, whatever it holds.
     pub fn intent_of(&self, c: ClassId) -> Option<(ClassId, String, Option<Span>)> {
         if self.mro(c).iter().any(|&k| self.class(k).not_thread_safe) {

@@ -49,6 +49,7 @@ pub fn summarize(
         frames: Vec::new(),
         counting: Vec::new(),
         single_workers: Vec::new(),
+        lock_contexts: Vec::new(),
     };
     let qualname = semantic.qualify("<module>");
     builder.function(FunctionDef {
@@ -270,6 +271,8 @@ pub(super) struct Builder<'a> {
     pub counting: Vec<(String, String)>,
     /// Attributes holding a pool with a single worker: (class, attribute).
     pub single_workers: Vec<(String, String)>,
+    /// `@contextmanager` methods that yield inside `with self.<lock>:`: (class, method).
+    pub lock_contexts: Vec<(String, String)>,
 }
 
 /// What [`Builder::function`] needs to know of a definition.
@@ -847,6 +850,12 @@ impl<'a> Builder<'a> {
                 .iter()
                 .map(|name| (qualname.clone(), name.clone())),
         );
+        self.lock_contexts.extend(
+            facts
+                .lock_contexts
+                .iter()
+                .map(|name| (qualname.clone(), name.clone())),
+        );
         let mut summary = ClassSummary {
             qualname: qualname.clone(),
             bases: info.bases.clone(),
@@ -950,10 +959,13 @@ impl<'a> Builder<'a> {
         let mut instance_attrs = Vec::new();
         let mut takes_lock = false;
         let mut taken = Vec::new();
+        // The object's own locks (`self._lock`, `self.get_lock()`): a lock another object
+        // hands out (`self._array.get_lock()`) guards that object, not this one.
         let own = |lock: &LockRef| match lock {
             LockRef::At {
                 loc: Loc::Attr { class, name },
-            } if *class == qualname => Some(name.clone()),
+            } if *class == qualname && !name.contains('.') => Some(name.clone()),
+            LockRef::Getter { class, method } if *class == qualname => Some(format!("{method}()")),
             _ => None,
         };
         for held in summary
@@ -963,6 +975,15 @@ impl<'a> Builder<'a> {
             .chain(summary.calls.iter().map(|c| &c.held))
         {
             taken.extend(held.iter().filter_map(own));
+            // A module-level lock taken in a method guards what the method touches.
+            takes_lock |= held.iter().any(|lock| {
+                matches!(
+                    lock,
+                    LockRef::At {
+                        loc: Loc::Global { .. }
+                    }
+                )
+            });
         }
         for access in &summary.accesses {
             if let Loc::Attr { class, name } = &access.loc {
@@ -975,9 +996,8 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
-            takes_lock |= !access.held.is_empty();
         }
-        takes_lock |= summary.calls.iter().any(|c| !c.held.is_empty());
+        takes_lock |= !taken.is_empty();
         let class = &mut self.classes[class_index];
         class.assigned.extend(assigned);
         class.class_attrs.extend(class_attrs);
@@ -1092,6 +1112,9 @@ struct ClassFacts {
     body_locks: Vec<String>,
     /// Attributes holding a pool with one worker.
     single_worker: Vec<String>,
+    /// `@contextmanager` methods that hold a lock of the object around their `yield`
+    /// (`with self._mutex: ... yield`): entering them takes that lock.
+    lock_contexts: Vec<String>,
     made_fresh: HashSet<String>,
     not_fresh: HashSet<String>,
 }
@@ -1222,6 +1245,14 @@ fn class_facts(semantic: &SemanticModel, def: &ast::StmtClassDef) -> ClassFacts 
                 let Some(receiver) = params.first().cloned() else {
                     continue;
                 };
+                let context_manager = method.decorator_list.iter().any(|d| {
+                    semantic
+                        .qualified_name(&Scopes::default(), &d.expression)
+                        .is_some_and(|q| q.ends_with("contextmanager"))
+                });
+                if context_manager && yields_under_own_lock(&method.body, &receiver, false) {
+                    facts.lock_contexts.push(method.name.to_string());
+                }
                 let mut writes = Vec::new();
                 self_writes(&method.body, &receiver, &mut writes);
                 for (attr, value) in writes {
@@ -1245,6 +1276,58 @@ fn class_facts(semantic: &SemanticModel, def: &ast::StmtClassDef) -> ClassFacts 
     fresh.sort();
     facts.fresh = fresh;
     facts
+}
+
+/// Whether `body` yields inside `with receiver.<lock>:` (a lock by its name: `_lock`,
+/// `mutex`, `cond`...), outside nested functions.
+fn yields_under_own_lock(body: &[Stmt], receiver: &str, locked: bool) -> bool {
+    use ruff_python_ast::visitor::{self, Visitor};
+    struct Yields(bool);
+    impl<'b> Visitor<'b> for Yields {
+        fn visit_stmt(&mut self, _: &'b Stmt) {}
+        fn visit_expr(&mut self, expr: &'b Expr) {
+            match expr {
+                Expr::Yield(_) | Expr::YieldFrom(_) => self.0 = true,
+                Expr::Lambda(_) => {}
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    body.iter().any(|stmt| match stmt {
+        Stmt::With(with) => {
+            let on_lock = with.items.iter().any(|item| {
+                matches!(&item.context_expr, Expr::Attribute(a)
+                    if matches!(&*a.value, Expr::Name(n) if n.id.as_str() == receiver)
+                        && super::locks::lock_like_name(a.attr.as_str()))
+            });
+            yields_under_own_lock(&with.body, receiver, locked || on_lock)
+        }
+        Stmt::If(node) => {
+            yields_under_own_lock(&node.body, receiver, locked)
+                || node
+                    .elif_else_clauses
+                    .iter()
+                    .any(|c| yields_under_own_lock(&c.body, receiver, locked))
+        }
+        Stmt::Try(node) => {
+            [&node.body, &node.orelse, &node.finalbody]
+                .into_iter()
+                .any(|b| yields_under_own_lock(b, receiver, locked))
+                || node.handlers.iter().any(|h| match h {
+                    ast::ExceptHandler::ExceptHandler(h) => {
+                        yields_under_own_lock(&h.body, receiver, locked)
+                    }
+                })
+        }
+        Stmt::For(node) => yields_under_own_lock(&node.body, receiver, locked),
+        Stmt::While(node) => yields_under_own_lock(&node.body, receiver, locked),
+        Stmt::Expr(node) if locked => {
+            let mut yields = Yields(false);
+            yields.visit_expr(&node.value);
+            yields.0
+        }
+        _ => false,
+    })
 }
 
 /// `receiver.attr = value` assignments in `body` (not in nested functions); `None` for other

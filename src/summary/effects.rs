@@ -102,6 +102,23 @@ pub fn container_kind(qualified_callee: Option<&str>, value: &Expr) -> Option<Co
         }
         _ => {}
     }
+    // `ctx.Array(...)`, `mp.get_context("spawn").Value(...)`: a multiprocessing context's
+    // shared ctypes (`Optional[mp.Array]` annotations name them too).
+    if let Expr::Call(call) = value {
+        if let Expr::Attribute(attribute) = &*call.func {
+            let receiver = match &*attribute.value {
+                Expr::Name(n) => n.id.as_str(),
+                Expr::Attribute(a) => a.attr.as_str(),
+                Expr::Call(_) => "get_context",
+                _ => "",
+            };
+            if matches!(attribute.attr.as_str(), "Array" | "Value")
+                && (receiver.contains("ctx") || receiver.contains("context"))
+            {
+                return Some(ContainerKind::Synchronized);
+            }
+        }
+    }
     let name = qualified_callee?;
     Some(match name {
         "builtins.dict"
@@ -123,7 +140,14 @@ pub fn container_kind(qualified_callee: Option<&str>, value: &Expr) -> Option<Co
         | "multiprocessing.JoinableQueue"
         | "threading.Event"
         | "threading.Barrier"
-        | "multiprocessing.Event" => ContainerKind::Synchronized,
+        | "multiprocessing.Event"
+        // Shared ctypes with their own lock: item stores take it, their size never changes.
+        // Their `value += 1` races are the multiprocessing rules' business.
+        | "multiprocessing.Array"
+        | "multiprocessing.Value"
+        | "multiprocessing.sharedctypes.Array"
+        | "multiprocessing.sharedctypes.Value"
+        | "multiprocessing.sharedctypes.synchronized" => ContainerKind::Synchronized,
         _ => return None,
     })
 }

@@ -74,14 +74,21 @@ impl Builder<'_> {
                     return None;
                 };
                 let method = attribute.attr.as_str();
-                if !lock_like_name(method) {
-                    return None;
-                }
                 let on_self = frame.class.as_ref().filter(|class| {
                     self.is_receiver(&attribute.value)
                         || matches!(&*attribute.value, Expr::Name(base)
                             if class.rsplit('.').next() == Some(base.id.as_str()))
                 });
+                // `with self.send_context():` where `send_context` holds `self._mutex` around
+                // its `yield`.
+                let lock_context = on_self.is_some_and(|class| {
+                    self.lock_contexts
+                        .iter()
+                        .any(|(c, m)| c == class && m == method)
+                });
+                if !lock_like_name(method) && !lock_context {
+                    return None;
+                }
                 if let Some(class) = on_self {
                     return Some(LockRef::Getter {
                         class: class.clone(),

@@ -15,8 +15,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::{
-    confidence, describe_threads, flow, is_explicit, on_singleton, place, shorten, threads_of,
-    SharedAccess,
+    confidence, describe_threads, flow, is_explicit, is_own_thread_intent, on_singleton, place,
+    shorten, threads_with_weak_intent, SharedAccess,
 };
 use crate::diagnostic::{Confidence, Diagnostic, Related};
 use crate::project::{binds_instance, FuncId, Project};
@@ -59,7 +59,6 @@ pub fn check(
                 continue;
             }
             let check = Span::new(file, pair.check);
-            let threads = threads_of(project, function, pair.check, pair.via_self, &loc);
             // Two threads passing the test does harm when the update makes a resource or an
             // object whose identity matters (two clients, two threads, two singletons), when
             // what follows an exiting test runs twice (`if url in seen: return`), or when the
@@ -69,6 +68,15 @@ pub fn check(
                 .creates
                 .as_deref()
                 .is_some_and(|class| is_resource(project, class));
+            // Users of a class that merely runs a thread of its own count only for a member it
+            // makes lazily: two callers would each make one.
+            let mut threads =
+                threads_with_weak_intent(project, function, pair.check, pair.via_self, &loc);
+            if !(pair.lazy_init && creates_resource) {
+                threads
+                    .threads
+                    .retain(|t| !is_own_thread_intent(project, t));
+            }
             let guarded_elsewhere = shared
                 .get(&loc)
                 .is_some_and(|accesses| accesses.iter().any(|a| !a.local_locks.is_empty()));

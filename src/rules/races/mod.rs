@@ -125,6 +125,31 @@ pub fn threads_of(
     via_self: bool,
     loc: &Loc,
 ) -> AccessThreads {
+    let mut threads = threads_with_weak_intent(project, function, range, via_self, loc);
+    threads
+        .threads
+        .retain(|t| !is_own_thread_intent(project, t));
+    threads
+}
+
+/// Whether `thread` stands for the users of a class whose only evidence of sharing is that it
+/// runs a thread of its own.
+pub fn is_own_thread_intent(project: &Project, thread: &Thread) -> bool {
+    matches!(thread, Thread::Root(g) if matches!(
+        project.roots[*g as usize].kind,
+        RootKind::ClassIntent { scope: IntentScope::OwnThread, .. }
+    ))
+}
+
+/// [`threads_of`], keeping the users of classes that run a thread of their own (evidence only
+/// for members they make lazily).
+pub fn threads_with_weak_intent(
+    project: &Project,
+    function: FuncId,
+    range: TextRange,
+    via_self: bool,
+    loc: &Loc,
+) -> AccessThreads {
     let mut threads = project.access_threads(function, range, via_self);
     if let Loc::Cell {
         function: owner, ..
