@@ -48,6 +48,8 @@ pub struct Checker<'a> {
     pub loop_depth: usize,
     /// Nested functions seen so far, by name: whether each may return something callable.
     pub local_factories: HashMap<String, bool>,
+    /// The module's top-level statements (a rule looking at a class may need a module function).
+    pub module_body: &'a [Stmt],
 }
 
 impl<'a> Checker<'a> {
@@ -65,6 +67,7 @@ impl<'a> Checker<'a> {
             functions: Vec::new(),
             loop_depth: 0,
             local_factories: HashMap::new(),
+            module_body: &[],
         }
     }
 
@@ -75,6 +78,7 @@ impl<'a> Checker<'a> {
             || self.rules.contains(Rule::SharedDecoratorState)
             || self.rules.contains(Rule::ThreadLockAcrossAwait)
         {
+            self.module_body = &module.body;
             thread_api::on_module(&mut self, &module.body);
             self.visit_body(&module.body);
         }
