@@ -15,11 +15,26 @@ use super::{AccessKind, Loc, SpawnKind};
 use crate::python::ast::{self, Expr};
 use crate::python::{Ranged, TextRange};
 
-/// The thread-API facts of one function.
+/// The standard pools and executors, whose methods' signatures are known.
+const STANDARD_POOLS: &[&str] = &[
+    "concurrent.futures.ThreadPoolExecutor",
+    "concurrent.futures.ProcessPoolExecutor",
+    "multiprocessing.Pool",
+    "multiprocessing.pool.ThreadPool",
+];
+
+/// The thread-API facts of one function: its signature, and the rarer facts boxed (most
+/// functions spawn and start nothing).
 #[derive(Debug, Clone, Default)]
 pub struct ThreadApiFacts {
     /// `None` for the module body.
     pub signature: Option<Signature>,
+    pub more: Option<Box<StartFacts>>,
+}
+
+/// What a function spawns and starts.
+#[derive(Debug, Clone, Default)]
+pub struct StartFacts {
     pub spawn_args: Vec<SpawnArgs>,
     pub guarded_starts: Vec<GuardedStart>,
     /// Attributes of `self` holding a thread (or process) that this function starts without
@@ -27,21 +42,40 @@ pub struct ThreadApiFacts {
     pub starts_attrs: Vec<(String, TextRange)>,
 }
 
-/// What arguments a function accepts.
+impl ThreadApiFacts {
+    pub fn spawn_args(&self) -> &[SpawnArgs] {
+        self.more.as_ref().map_or(&[], |m| &m.spawn_args)
+    }
+
+    pub fn guarded_starts(&self) -> &[GuardedStart] {
+        self.more.as_ref().map_or(&[], |m| &m.guarded_starts)
+    }
+
+    pub fn starts_attrs(&self) -> &[(String, TextRange)] {
+        self.more.as_ref().map_or(&[], |m| &m.starts_attrs)
+    }
+
+    fn more(&mut self) -> &mut StartFacts {
+        self.more.get_or_insert_with(Box::default)
+    }
+}
+
+/// What arguments a function accepts. The names of the positional parameters are the first
+/// `positional` of [`super::FunctionSummary::params`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Signature {
-    /// Positional parameters in order (positional-only first; `self` included for methods).
-    pub positional: Vec<String>,
-    /// How many of `positional` are positional-only.
-    pub positional_only: usize,
+    /// How many positional parameters (positional-only first; `self` included for methods).
+    pub positional: u16,
+    /// How many of them are positional-only.
+    pub positional_only: u16,
     /// How many trailing positional parameters have a default.
-    pub defaults: usize,
+    pub defaults: u16,
     /// `*args`.
     pub varargs: bool,
     /// `**kwargs`.
     pub varkw: bool,
     /// Keyword-only parameters, each with whether it has a default.
-    pub keyword_only: Vec<(String, bool)>,
+    pub keyword_only: Box<[(String, bool)]>,
 }
 
 /// Why a call cannot bind a signature: what Python's `TypeError` says.
@@ -60,12 +94,7 @@ pub enum Mismatch {
 
 impl Signature {
     pub fn of(parameters: &ast::Parameters) -> Self {
-        let positional: Vec<String> = parameters
-            .posonlyargs
-            .iter()
-            .chain(&parameters.args)
-            .map(|p| p.parameter.name.to_string())
-            .collect();
+        let count = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
         let defaults = parameters
             .posonlyargs
             .iter()
@@ -73,9 +102,9 @@ impl Signature {
             .filter(|p| p.default.is_some())
             .count();
         Signature {
-            positional,
-            positional_only: parameters.posonlyargs.len(),
-            defaults,
+            positional: count(parameters.posonlyargs.len() + parameters.args.len()),
+            positional_only: count(parameters.posonlyargs.len()),
+            defaults: count(defaults),
             varargs: parameters.vararg.is_some(),
             varkw: parameters.kwarg.is_some(),
             keyword_only: parameters
@@ -86,15 +115,30 @@ impl Signature {
         }
     }
 
-    /// Whether a call passing `positional` arguments and the `keywords` binds this signature;
-    /// `bound`: the receiver is passed implicitly, before the positional arguments.
-    pub fn bind(&self, positional: usize, keywords: &[String], bound: bool) -> Result<(), Mismatch> {
+    /// The positional parameters' names among the function's parameter `names`.
+    fn positional_names<'n>(&self, names: &'n [String]) -> &'n [String] {
+        &names[..usize::from(self.positional).min(names.len())]
+    }
+
+    /// Whether a call passing `positional` arguments and the `keywords` binds this signature
+    /// (whose parameters are `names`); `bound`: the receiver is passed implicitly, before the
+    /// positional arguments.
+    pub fn bind(
+        &self,
+        names: &[String],
+        positional: usize,
+        keywords: &[String],
+        bound: bool,
+    ) -> Result<(), Mismatch> {
+        let all = self.positional_names(names);
         let skip = usize::from(bound);
-        if skip > self.positional.len() {
+        if skip > all.len() {
             // `def m(*args)` as a method: the receiver goes into `*args`.
             return Ok(());
         }
-        let params = &self.positional[skip..];
+        let params = &all[skip..];
+        let positional_only = usize::from(self.positional_only);
+        let defaults = usize::from(self.defaults);
         if positional > params.len() && !self.varargs {
             return Err(Mismatch::TooMany {
                 takes: params.len(),
@@ -102,10 +146,10 @@ impl Signature {
             });
         }
         let by_position = positional.min(params.len());
-        let positional_only = self.positional_only.saturating_sub(skip);
+        let own_positional_only = positional_only.saturating_sub(skip);
         for keyword in keywords {
             if let Some(index) = params.iter().position(|p| p == keyword) {
-                if index < positional_only {
+                if index < own_positional_only {
                     // A positional-only name goes to `**kwargs`, or nowhere.
                     if !self.varkw {
                         return Err(Mismatch::Unexpected(keyword.clone()));
@@ -117,14 +161,13 @@ impl Signature {
                 return Err(Mismatch::Unexpected(keyword.clone()));
             }
         }
-        let required = self.positional.len() - self.defaults;
+        let required = all.len().saturating_sub(defaults);
         let mut missing: Vec<String> = params
             .iter()
             .enumerate()
             .skip(by_position)
             .filter(|(i, name)| {
-                i + skip < required
-                    && (i + skip < self.positional_only || !keywords.contains(name))
+                i + skip < required && (i + skip < positional_only || !keywords.contains(name))
             })
             .map(|(_, name)| name.clone())
             .collect();
@@ -142,17 +185,18 @@ impl Signature {
     }
 
     /// `f(a, b=..., *args, c, **kwargs)` without the receiver when `bound`, for messages.
-    pub fn display(&self, name: &str, bound: bool) -> String {
-        let skip = usize::from(bound).min(self.positional.len());
-        let required = self.positional.len() - self.defaults;
+    pub fn display(&self, names: &[String], name: &str, bound: bool) -> String {
+        let all = self.positional_names(names);
+        let skip = usize::from(bound).min(all.len());
+        let required = all.len().saturating_sub(usize::from(self.defaults));
         let mut parts: Vec<String> = Vec::new();
-        for (i, param) in self.positional.iter().enumerate().skip(skip) {
+        for (i, param) in all.iter().enumerate().skip(skip) {
             parts.push(if i >= required {
                 format!("{param}=...")
             } else {
                 param.clone()
             });
-            if i + 1 == self.positional_only {
+            if i + 1 == usize::from(self.positional_only) {
                 parts.push("/".to_string());
             }
         }
@@ -161,7 +205,7 @@ impl Signature {
         } else if !self.keyword_only.is_empty() {
             parts.push("*".to_string());
         }
-        for (param, has_default) in &self.keyword_only {
+        for (param, has_default) in self.keyword_only.iter() {
             parts.push(if *has_default {
                 format!("{param}=...")
             } else {
@@ -227,7 +271,7 @@ impl Builder<'_> {
         if let Some(kind) = spawned {
             if let Some(mut args) = self.spawn_args(call, kind) {
                 args.spawn = range;
-                self.summary().thread_api.spawn_args.push(args);
+                self.summary().thread_api.more().spawn_args.push(args);
             }
         }
         if let Expr::Attribute(attribute) = &*call.func {
@@ -251,10 +295,19 @@ impl Builder<'_> {
         {
             return None;
         }
-        let method = match &*call.func {
-            Expr::Attribute(attribute) => attribute.attr.as_str(),
-            _ => "",
+        let (method, receiver) = match &*call.func {
+            Expr::Attribute(attribute) => (attribute.attr.as_str(), Some(&*attribute.value)),
+            _ => ("", None),
         };
+        // A pool found by its name only may be a project class with a `submit` of its own.
+        if matches!(kind, SpawnKind::ThreadPool | SpawnKind::ProcessPool) {
+            let known = receiver
+                .and_then(|r| self.type_of(r))
+                .is_some_and(|ty| STANDARD_POOLS.contains(&ty.as_str()));
+            if !known {
+                return None;
+            }
+        }
         // (target, positional arguments, keyword arguments)
         let (target, tuple, mapping): (&Expr, Option<&Expr>, Option<&Expr>) = match kind {
             SpawnKind::Thread | SpawnKind::Process => (
@@ -426,7 +479,7 @@ impl Builder<'_> {
                     .is_some_and(|_| self.semantic.is_thread_or_process_class(class))
             {
                 let name = name.clone();
-                let facts = &mut self.summary().thread_api;
+                let facts = self.summary().thread_api.more();
                 if !facts.starts_attrs.iter().any(|(n, _)| *n == name) {
                     facts.starts_attrs.push((name, start));
                 }
@@ -435,7 +488,7 @@ impl Builder<'_> {
         if tests.is_empty() {
             return;
         }
-        self.summary().thread_api.guarded_starts.push(GuardedStart {
+        self.summary().thread_api.more().guarded_starts.push(GuardedStart {
             start,
             tests,
             object: started,
@@ -466,12 +519,17 @@ impl Builder<'_> {
 mod tests {
     use super::*;
 
-    fn signature(source: &str) -> Signature {
+    fn signature(source: &str) -> (Signature, Vec<String>) {
         let parsed = crate::python::parse_module(source, None);
         let Some(ast::Stmt::FunctionDef(def)) = parsed.module.body.first() else {
             panic!("a function");
         };
-        Signature::of(&def.parameters)
+        let names = def
+            .parameters
+            .iter()
+            .map(|p| p.name().to_string())
+            .collect();
+        (Signature::of(&def.parameters), names)
     }
 
     fn kw(names: &[&str]) -> Vec<String> {
@@ -480,41 +538,37 @@ mod tests {
 
     #[test]
     fn binding_follows_python() {
-        let f = signature("def f(self, data, flag=False, *, mode, level=1): pass\n");
+        let (f, names) = signature("def f(self, data, flag=False, *, mode, level=1): pass\n");
+        let bind = |p, k: &[&str], b| f.bind(&names, p, &kw(k), b);
+        let missing = |n: &[&str]| Err(Mismatch::Missing(kw(n)));
+        assert_eq!(bind(0, &["mode"], true), missing(&["data"]));
+        assert_eq!(bind(1, &["mode"], true), Ok(()));
+        assert_eq!(bind(0, &["data", "mode"], true), Ok(()));
+        assert_eq!(bind(1, &[], true), missing(&["mode"]));
         assert_eq!(
-            f.bind(0, &kw(&["mode"]), true),
-            Err(Mismatch::Missing(vec!["data".to_string()]))
-        );
-        assert_eq!(f.bind(1, &kw(&["mode"]), true), Ok(()));
-        assert_eq!(f.bind(0, &kw(&["data", "mode"]), true), Ok(()));
-        assert_eq!(
-            f.bind(1, &[], true),
-            Err(Mismatch::Missing(vec!["mode".to_string()]))
-        );
-        assert_eq!(
-            f.bind(3, &kw(&["mode"]), true),
+            bind(3, &["mode"], true),
             Err(Mismatch::TooMany { takes: 2, given: 3 })
         );
         assert_eq!(
-            f.bind(1, &kw(&["data", "mode"]), true),
+            bind(1, &["data", "mode"], true),
             Err(Mismatch::Twice("data".to_string()))
         );
         assert_eq!(
-            f.bind(1, &kw(&["mode", "colour"]), true),
+            bind(1, &["mode", "colour"], true),
             Err(Mismatch::Unexpected("colour".to_string()))
         );
         // Unbound, `self` is an ordinary parameter.
-        assert_eq!(f.bind(2, &kw(&["mode"]), false), Ok(()));
-        let g = signature("def g(a, /, b, *args, **kwargs): pass\n");
-        assert_eq!(g.bind(5, &kw(&["x"]), false), Ok(()));
+        assert_eq!(bind(2, &["mode"], false), Ok(()));
         assert_eq!(
-            g.bind(0, &kw(&["a", "b"]), false),
-            Err(Mismatch::Missing(vec!["a".to_string()]))
-        );
-        assert_eq!(
-            f.display("f", true),
+            f.display(&names, "f", true),
             "f(data, flag=..., *, mode, level=...)"
         );
-        assert_eq!(g.display("g", false), "g(a, /, b, *args, **kwargs)");
+        let (g, g_names) = signature("def g(a, /, b, *args, **kwargs): pass\n");
+        assert_eq!(g.bind(&g_names, 5, &kw(&["x"]), false), Ok(()));
+        assert_eq!(
+            g.bind(&g_names, 0, &kw(&["a", "b"]), false),
+            Err(Mismatch::Missing(kw(&["a"])))
+        );
+        assert_eq!(g.display(&g_names, "g", false), "g(a, /, b, *args, **kwargs)");
     }
 }

@@ -973,11 +973,7 @@ impl<'c, 'a> Flow<'c, 'a> {
                 match &*call.func {
                     Expr::Attribute(attribute) if self.key(&attribute.value).is_some() => {
                         let key = self.key(&attribute.value).unwrap_or_default();
-                        let method = attribute.attr.as_str();
-                        if method == "start"
-                            || method.starts_with("start_")
-                            || matches!(method, "restart" | "launch" | "spawn")
-                        {
+                        if is_start_like(attribute.attr.as_str()) {
                             self.start(key, call.range(), state);
                         }
                     }
@@ -1002,8 +998,16 @@ impl<'c, 'a> Flow<'c, 'a> {
                     self.scan(&keyword.value, state);
                 }
             }
-            // `t.name`, `self.t.daemon`: reading an attribute of the object keeps it here.
-            Expr::Attribute(attribute) if self.key(&attribute.value).is_some() => {}
+            // `t.name`, `self.t.daemon`: reading an attribute of the object keeps it here; its
+            // bound `start` handed on (`add_callback(t.start)`) may start it any time.
+            Expr::Attribute(attribute) if self.key(&attribute.value).is_some() => {
+                if is_start_like(attribute.attr.as_str()) {
+                    let key = self.key(&attribute.value).unwrap_or_default();
+                    if let Some(values) = state {
+                        values[key] = Value::of(OTHER);
+                    }
+                }
+            }
             Expr::Attribute(_) | Expr::Name(_) if self.key(expr).is_some() => {
                 let key = self.key(expr).unwrap_or_default();
                 if let Some(values) = state {
@@ -1062,6 +1066,13 @@ impl<'c, 'a> Flow<'c, 'a> {
             }
         }
     }
+}
+
+/// Methods that may start the object they are called on.
+fn is_start_like(method: &str) -> bool {
+    method == "start"
+        || method.starts_with("start_")
+        || matches!(method, "restart" | "launch" | "spawn")
 }
 
 /// Names bound to a thread constructor in `body` (not in nested functions or classes).

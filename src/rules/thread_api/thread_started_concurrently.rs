@@ -26,14 +26,14 @@ pub fn check(project: &Project, files: &SourceFiles) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for function in 0..project.functions.len() as FuncId {
         let summary = project.function(function);
-        if summary.thread_api.guarded_starts.is_empty()
+        if summary.thread_api.guarded_starts().is_empty()
             || project.is_test_module(project.functions[function as usize].0 as usize)
         {
             continue;
         }
         let file = project.file_of(function);
         let ctx = &project.contexts[function as usize];
-        for guarded in &summary.thread_api.guarded_starts {
+        for guarded in summary.thread_api.guarded_starts() {
             let Some(started) = starts_once(project, function, &guarded.object) else {
                 continue;
             };
@@ -196,10 +196,10 @@ fn class_start(project: &Project, c: u32, what: &str) -> Option<StartsOnce> {
             let summary = project.function(method);
             let facts = &summary.thread_api;
             // A start that guards itself is judged on its own.
-            if !facts.guarded_starts.is_empty() {
+            if !facts.guarded_starts().is_empty() {
                 return None;
             }
-            if let Some((attr, at)) = facts.starts_attrs.first() {
+            if let Some((attr, at)) = facts.starts_attrs().first() {
                 return Some(StartsOnce {
                     raises: THREAD_TWICE,
                     what: format!(

@@ -26,7 +26,7 @@ pub fn check(project: &Project, files: &SourceFiles) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for function in 0..project.functions.len() as FuncId {
         let summary = project.function(function);
-        for args in &summary.thread_api.spawn_args {
+        for args in summary.thread_api.spawn_args() {
             let Some(spawn) = summary.spawns.iter().find(|s| s.range == args.spawn) else {
                 continue;
             };
@@ -55,7 +55,7 @@ fn check_spawn(
         if !plain_decorators(callee) || redefined(project, candidate) {
             return None;
         }
-        match signature.bind(args.positional, &args.keywords, bound) {
+        match signature.bind(&callee.params, args.positional, &args.keywords, bound) {
             Ok(()) => return None,
             Err(mismatch) => {
                 refused.get_or_insert((candidate, mismatch, bound));
@@ -79,7 +79,7 @@ fn check_spawn(
     } else {
         callee.name.clone()
     };
-    let shown = signature.display(&name, bound);
+    let shown = signature.display(&callee.params, &name, bound);
     let mut passed = describe_arguments(args);
     if target.contains("partial(") {
         passed.push_str(" (the partial's own included)");
