@@ -908,7 +908,12 @@ fn class_diagnostic(
                 ));
             }
             ways.push("`start()` itself may fail (RuntimeError: can't start new thread)".to_string());
-            if let Some(cleanup) = cleanup {
+            // A cleanup registered by the publishing method after its start cannot run between.
+            let registered_after = cleanup.is_some_and(|c| {
+                c.registered_in.as_deref() == Some(creator.as_str())
+                    && c.at.is_some_and(|at| at.start() > start.start())
+            });
+            if let Some(cleanup) = cleanup.filter(|_| !registered_after) {
                 if let Some(at) = cleanup.at {
                     related.push((at, format!("`{joiner}()` is registered here")));
                 }
