@@ -17,7 +17,7 @@
 
 use std::collections::HashSet;
 
-use crate::checker::Checker;
+use crate::checker::{Checker, STACK_GROWTH, STACK_RED_ZONE};
 use crate::python::ast::{self, Expr, Stmt};
 use crate::python::{Ranged, TextRange};
 
@@ -163,6 +163,9 @@ pub struct Outcome {
     /// here is not started.
     pub raises_unstarted: Vec<Option<TextRange>>,
     pub registrations: Vec<Registration>,
+    /// Calls of the class's methods made while a thread attribute may hold a thread created here
+    /// and not started yet: (method, key, the call, what the key held).
+    pub unstarted_calls: Vec<(String, usize, TextRange, Value)>,
 }
 
 /// What calling a method of the class does to the tracked attributes.
@@ -196,7 +199,13 @@ pub struct Flow<'c, 'a> {
     continues: Vec<State>,
     returns: State,
     try_depth: usize,
+    /// Statements walked so far: loops and `finally` blocks are walked twice, so nesting could
+    /// multiply the work; past [`MAX_STEPS`] the walk gives up and judges nothing.
+    steps: usize,
 }
+
+/// How many statements one function's walk may visit.
+const MAX_STEPS: usize = 200_000;
 
 /// Whether `call` constructs a thread or process, and of which class.
 pub fn thread_class(checker: &Checker, value: &Expr) -> Option<ThreadClass> {
@@ -328,6 +337,7 @@ impl<'c, 'a> Flow<'c, 'a> {
             continues: Vec::new(),
             returns: None,
             try_depth: 0,
+            steps: 0,
         }
     }
 
@@ -342,6 +352,12 @@ impl<'c, 'a> Flow<'c, 'a> {
             .map(|k| Value::of(if k.contains('.') { ENTRY } else { OTHER }))
             .collect();
         let end = self.block(body, Some(initial));
+        if self.steps > MAX_STEPS {
+            return Outcome {
+                raises_unstarted: vec![None; self.keys.len()],
+                ..Outcome::default()
+            };
+        }
         let returns = self.returns.take();
         self.out.exit = union(end, &returns);
         self.out
@@ -401,6 +417,14 @@ impl<'c, 'a> Flow<'c, 'a> {
     }
 
     fn stmt(&mut self, stmt: &'a Stmt, state: State) -> State {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return None;
+        }
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.statement(stmt, state))
+    }
+
+    fn statement(&mut self, stmt: &'a Stmt, state: State) -> State {
         let mut state = state;
         match stmt {
             Stmt::Assign(assign) => {
@@ -967,6 +991,10 @@ impl<'c, 'a> Flow<'c, 'a> {
         if state.is_none() {
             return;
         }
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.scan_expr(expr, state));
+    }
+
+    fn scan_expr(&mut self, expr: &'a Expr, state: &mut State) {
         match expr {
             Expr::Call(call) => {
                 let mut self_safe = false;
@@ -978,7 +1006,7 @@ impl<'c, 'a> Flow<'c, 'a> {
                         }
                     }
                     Expr::Attribute(attribute) if self.is_receiver(&attribute.value) => {
-                        self.call_method(attribute.attr.as_str(), state);
+                        self.call_method(attribute.attr.as_str(), call.range(), state);
                     }
                     func => {
                         let name = self.checker.qualified_name(func);
@@ -1047,10 +1075,17 @@ impl<'c, 'a> Flow<'c, 'a> {
     }
 
     /// `self.<method>(...)`: what the class's method does to the tracked attributes.
-    fn call_method(&mut self, method: &str, state: &mut State) {
+    fn call_method(&mut self, method: &str, at: TextRange, state: &mut State) {
         let Some(values) = state else {
             return;
         };
+        for (i, value) in values.iter().enumerate() {
+            if value.has(CREATED) && self.keys[i].contains('.') {
+                self.out
+                    .unstarted_calls
+                    .push((method.to_string(), i, at, value.clone()));
+            }
+        }
         let effect = self.methods.and_then(|m| m.effect(method));
         for (i, key) in self.keys.iter().enumerate() {
             let Some(attr) = key.split_once('.').map(|(_, a)| a) else {

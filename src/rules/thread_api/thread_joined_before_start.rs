@@ -507,7 +507,8 @@ fn check_attributes(
                 }
                 let joiner = walk.def.name.as_str();
                 let cleanup = cleanups.get(joiner);
-                let finding = conditional_start(walks, attribute, &starters, joiner, join)
+                let finding = called_unstarted(walks, attribute, joiner, join)
+                    .or_else(|| conditional_start(walks, attribute, &starters, joiner, join))
                     .or_else(|| {
                         started_elsewhere(walks, attribute, &starters, joiner, cleanup?)
                     })
@@ -545,6 +546,8 @@ fn check_attributes(
 /// Why a join in another method may meet an unstarted thread.
 #[derive(Debug, Clone)]
 enum Form {
+    /// The creating method calls the joining method while the thread is not started yet.
+    CalledUnstarted { call: TextRange, why: Why },
     /// The creating method starts it only on some paths (and no other method starts it).
     Conditional { why: Why },
     /// Only another method starts it, and the joining method is a cleanup that runs anyway.
@@ -576,6 +579,38 @@ fn creation_in<'w>(walk: &'w MethodWalk, attribute: &str) -> Option<(usize, Text
         .iter()
         .find(|(k, _, _)| *k == key)
         .map(|(k, at, class)| (*k, *at, class.clone()))
+}
+
+fn called_unstarted(
+    walks: &[MethodWalk],
+    attribute: &str,
+    joiner: &str,
+    join: &Join,
+) -> Option<Finding> {
+    for walk in walks {
+        let Some((key, created, class)) = creation_in(walk, attribute) else {
+            continue;
+        };
+        let call = walk
+            .outcome
+            .unstarted_calls
+            .iter()
+            .find(|(method, k, _, value)| {
+                method == joiner && *k == key && !repeats_condition(join, &value.why)
+            });
+        if let Some((_, _, at, value)) = call {
+            return Some(Finding {
+                form: Form::CalledUnstarted {
+                    call: *at,
+                    why: value.why.clone(),
+                },
+                creator: walk.def.name.to_string(),
+                created,
+                class,
+            });
+        }
+    }
+    None
 }
 
 fn conditional_start(
@@ -828,6 +863,40 @@ fn class_diagnostic(
     };
     let mut related = vec![(finding.created, format!("the {what} is created here"))];
     let (message, confidence) = match &finding.form {
+        Form::CalledUnstarted { call, why } => {
+            related.push((*call, format!("`{joiner}()` is called here")));
+            let when = match why {
+                Why::Raised { at } => {
+                    related.push((*at, "this may raise before the start".to_string()));
+                    format!(
+                        "when `{}` (line {}) raises before the start",
+                        shown(checker, *at),
+                        line(checker, *at)
+                    )
+                }
+                Why::Branch { test, .. } => {
+                    related.push((*test, "the start depends on this test".to_string()));
+                    format!(
+                        "on a path through `{}:` (line {}) that skips the start",
+                        shown(checker, *test),
+                        line(checker, *test)
+                    )
+                }
+                Why::Loop { header, .. } => format!(
+                    "when the loop at line {} makes no pass",
+                    line(checker, *header)
+                ),
+                Why::NoStart => "before starting it".to_string(),
+            };
+            (
+                format!(
+                    "`{object}.join()` in `{joiner}()` may join a {what} that was never started: `{creator}()` creates `{object}` (line {created_line}) and calls `{joiner}()` (line {}) {when}; {}",
+                    line(checker, *call),
+                    raises(process)
+                ),
+                Confidence::High,
+            )
+        }
         Form::Conditional { why } => {
             let condition = match why {
                 Why::Branch { test, .. } => {
