@@ -111,6 +111,12 @@ impl<'a> Checker<'a> {
                 .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_uppercase()))
     }
 
+    /// Whether the current node is inside a test (a function named `test*`, as pytest and
+    /// unittest collect them): tests drive threads and locks by hand on purpose, to exercise them.
+    pub fn in_test_function(&self) -> bool {
+        self.functions.iter().any(|def| is_test_name(&def.name))
+    }
+
     pub fn enabled(&self, rule: Rule) -> bool {
         self.rules.contains(rule)
     }
@@ -297,4 +303,9 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
         });
     }
+}
+
+/// Whether a function's name marks it as a test (`test_x`, `testX`, `test`).
+pub fn is_test_name(name: &str) -> bool {
+    name.starts_with("test")
 }

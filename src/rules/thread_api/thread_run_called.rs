@@ -1,7 +1,8 @@
 //! SN103 `thread-run-called`.
 //!
 //! ## What it does
-//! Finds `.run()` called on a `Thread` or `Process` object from outside its class.
+//! Finds `.run()` called on a `Thread` or `Process` object from outside its class (tests, which
+//! run a body in their own thread on purpose, are left alone).
 //!
 //! ## Why is this bad?
 //! `run()` is the body the new thread executes; calling it directly runs that body right here, in
@@ -34,6 +35,10 @@ pub fn check(checker: &mut Checker, call: &ast::ExprCall) {
         return;
     };
     if attribute.attr.as_str() != "run" || !call.arguments.is_empty() {
+        return;
+    }
+    // A test runs the body in its own thread on purpose, to check what it does.
+    if checker.in_test_function() {
         return;
     }
     // `self.run()` and `super().run()` inside the class are the class's own business.
