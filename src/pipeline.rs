@@ -442,7 +442,9 @@ fn needs_project(rules: RuleSet) -> bool {
         || rules.contains(Rule::SignalOutsideMainThread)
         || rules.any_in(Family::Futures)
         || rules.any_in(Family::Asyncio)
-        || thread_api::PROJECT_RULES.iter().any(|&rule| rules.contains(rule))
+        || thread_api::PROJECT_RULES
+            .iter()
+            .any(|&rule| rules.contains(rule))
 }
 
 /// Whether files need summaries: for the project rules, or for the class hierarchy that decides

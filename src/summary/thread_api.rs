@@ -427,7 +427,10 @@ impl Builder<'_> {
                 }
             }
         }
-        if !matches!(function, Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_)) {
+        if !matches!(
+            function,
+            Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_)
+        ) {
             return None;
         }
         Some(SpawnArgs {
@@ -447,12 +450,13 @@ impl Builder<'_> {
         } else if let Expr::Attribute(attribute) = object {
             let class = self.frame().class.clone();
             match (self.is_receiver(&attribute.value), class) {
-                (true, Some(class)) => self
-                    .attr_type(&class, attribute.attr.as_str())
-                    .map(|ty| StartedObject::Attr {
-                        name: attribute.attr.to_string(),
-                        class: ty,
-                    }),
+                (true, Some(class)) => {
+                    self.attr_type(&class, attribute.attr.as_str())
+                        .map(|ty| StartedObject::Attr {
+                            name: attribute.attr.to_string(),
+                            class: ty,
+                        })
+                }
                 _ => None,
             }
         } else {
@@ -488,11 +492,15 @@ impl Builder<'_> {
         if tests.is_empty() {
             return;
         }
-        self.summary().thread_api.more().guarded_starts.push(GuardedStart {
-            start,
-            tests,
-            object: started,
-        });
+        self.summary()
+            .thread_api
+            .more()
+            .guarded_starts
+            .push(GuardedStart {
+                start,
+                tests,
+                object: started,
+            });
     }
 
     /// Where the function being summarized starts.
@@ -569,6 +577,9 @@ mod tests {
             g.bind(&g_names, 0, &kw(&["a", "b"]), false),
             Err(Mismatch::Missing(kw(&["a"])))
         );
-        assert_eq!(g.display(&g_names, "g", false), "g(a, /, b, *args, **kwargs)");
+        assert_eq!(
+            g.display(&g_names, "g", false),
+            "g(a, /, b, *args, **kwargs)"
+        );
     }
 }

@@ -12,7 +12,10 @@ use crate::rules::{Rule, RuleSet};
 use crate::source::SourceFiles;
 
 /// The thread-API rules that run on the linked project.
-pub const PROJECT_RULES: &[Rule] = &[Rule::ThreadStartedTwice, Rule::ThreadTargetArgumentsMismatch];
+pub const PROJECT_RULES: &[Rule] = &[
+    Rule::ThreadStartedTwice,
+    Rule::ThreadTargetArgumentsMismatch,
+];
 
 /// The thread-API findings that need the linked project.
 pub fn check_project(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diagnostic> {

@@ -49,7 +49,10 @@ pub enum Why {
     /// names.
     Branch { test: TextRange, names: Vec<String> },
     /// The start is in a loop that may make no pass.
-    Loop { header: TextRange, names: Vec<String> },
+    Loop {
+        header: TextRange,
+        names: Vec<String>,
+    },
     /// The statement at `at` may raise before the start.
     Raised { at: TextRange },
 }
@@ -235,7 +238,6 @@ fn key_text(expr: &Expr, receiver: Option<&str>) -> Option<String> {
         _ => None,
     }
 }
-
 
 /// Calls that may receive `self` without doing anything to its threads now.
 const SELF_SAFE_CALLS: &[&str] = &[

@@ -216,20 +216,11 @@ fn method_effects(
             let mut merged = effects[name].clone();
             for callee in calls {
                 if let Some(other) = effects.get(callee) {
-                    let before = (
-                        merged.starts.len(),
-                        merged.touches.len(),
-                        merged.opaque,
-                    );
+                    let before = (merged.starts.len(), merged.touches.len(), merged.opaque);
                     merged.starts.extend(other.starts.iter().cloned());
                     merged.touches.extend(other.touches.iter().cloned());
                     merged.opaque |= other.opaque;
-                    changed |= before
-                        != (
-                            merged.starts.len(),
-                            merged.touches.len(),
-                            merged.opaque,
-                        );
+                    changed |= before != (merged.starts.len(), merged.touches.len(), merged.opaque);
                 }
             }
             effects.insert(name.clone(), merged);
@@ -298,8 +289,7 @@ impl<'e> crate::python::Visitor<'e> for EffectScanner<'_, '_, '_> {
             }
             Expr::Attribute(attribute) if self.is_receiver(&attribute.value) => {
                 let name = attribute.attr.as_str();
-                if self.attributes.iter().any(|a| a == name) && !self.effect.starts.contains(name)
-                {
+                if self.attributes.iter().any(|a| a == name) && !self.effect.starts.contains(name) {
                     self.effect.touches.insert(name.to_string());
                 }
             }
@@ -320,7 +310,9 @@ fn line(checker: &Checker, range: TextRange) -> usize {
 
 /// The first line of a node's text, shortened.
 fn shown(checker: &Checker, range: TextRange) -> String {
-    let text = checker.source.get(range.start().to_usize()..range.end().to_usize());
+    let text = checker
+        .source
+        .get(range.start().to_usize()..range.end().to_usize());
     crate::rules::races::shorten(text.unwrap_or(""))
 }
 
@@ -509,9 +501,7 @@ fn check_attributes(
                 let cleanup = cleanups.get(joiner);
                 let finding = called_unstarted(walks, attribute, joiner, join)
                     .or_else(|| conditional_start(walks, attribute, &starters, joiner, join))
-                    .or_else(|| {
-                        started_elsewhere(walks, attribute, &starters, joiner, cleanup?)
-                    })
+                    .or_else(|| started_elsewhere(walks, attribute, &starters, joiner, cleanup?))
                     .or_else(|| published_early(walks, attribute, joiner, join));
                 let Some(finding) = finding else {
                     continue;
@@ -569,7 +559,7 @@ struct Finding {
 }
 
 /// The creation of `attribute` in `walk`, with the state its exits leave it in.
-fn creation_in<'w>(walk: &'w MethodWalk, attribute: &str) -> Option<(usize, TextRange, ThreadClass)> {
+fn creation_in(walk: &MethodWalk, attribute: &str) -> Option<(usize, TextRange, ThreadClass)> {
     let key = walk
         .keys
         .iter()
@@ -622,7 +612,10 @@ fn conditional_start(
 ) -> Option<Finding> {
     for walk in walks {
         let creator = walk.def.name.as_str();
-        if creator == joiner || starters.iter().any(|s| *s != creator) || !starters.contains(&creator) {
+        if creator == joiner
+            || starters.iter().any(|s| *s != creator)
+            || !starters.contains(&creator)
+        {
             continue;
         }
         let Some((key, created, class)) = creation_in(walk, attribute) else {
@@ -734,7 +727,11 @@ fn published_early(
 
 /// Methods that run whether or not the threads were started: registered with `atexit` or
 /// `weakref.finalize`, `__del__`, and the methods those call.
-fn cleanups(checker: &Checker, walks: &[MethodWalk], table: &ClassMethods) -> HashMap<String, Cleanup> {
+fn cleanups(
+    checker: &Checker,
+    walks: &[MethodWalk],
+    table: &ClassMethods,
+) -> HashMap<String, Cleanup> {
     let mut out: HashMap<String, Cleanup> = HashMap::new();
     let methods: HashSet<&str> = walks.iter().map(|w| w.def.name.as_str()).collect();
     for walk in walks {
@@ -976,7 +973,9 @@ fn class_diagnostic(
                     line(checker, *at)
                 ));
             }
-            ways.push("`start()` itself may fail (RuntimeError: can't start new thread)".to_string());
+            ways.push(
+                "`start()` itself may fail (RuntimeError: can't start new thread)".to_string(),
+            );
             // A cleanup registered by the publishing method after its start cannot run between.
             let registered_after = cleanup.is_some_and(|c| {
                 c.registered_in.as_deref() == Some(creator.as_str())

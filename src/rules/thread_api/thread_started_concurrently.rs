@@ -13,8 +13,8 @@
 //! race (typically the first request or the first log record after startup).
 
 use crate::diagnostic::{Diagnostic, Related};
-use crate::project::{FuncId, Project};
 use crate::project::{AccessThreads, RootKind, Thread};
+use crate::project::{FuncId, Project};
 use crate::python::TextRange;
 use crate::rules::races::{confidence, describe_threads, flow, shorten};
 use crate::rules::Rule;

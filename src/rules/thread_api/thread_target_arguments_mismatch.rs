@@ -121,7 +121,10 @@ fn check_spawn(
             Span::new(project.file_of(callee_id), callee.range),
             format!("`{name}` is defined here"),
         )
-        .with_related(Span::new(file, spawn.range), format!("the {what} starts here"))
+        .with_related(
+            Span::new(file, spawn.range),
+            format!("the {what} starts here"),
+        )
         .with_help(help),
     )
 }
@@ -138,10 +141,19 @@ fn binds_receiver(target: &Callee, callee: &FunctionSummary, constructor: bool) 
         (Callee::Name { .. }, FunctionKind::Function | FunctionKind::Lambda) => Some(false),
         // `C.method`: the receiver must be passed explicitly.
         (Callee::Name { .. }, FunctionKind::Method) => Some(false),
-        (Callee::Method { is_virtual: false, .. }, FunctionKind::Method) => Some(false),
-        (Callee::Method { is_virtual: true, .. } | Callee::Super { .. }, FunctionKind::Method) => {
-            Some(true)
-        }
+        (
+            Callee::Method {
+                is_virtual: false, ..
+            },
+            FunctionKind::Method,
+        ) => Some(false),
+        (
+            Callee::Method {
+                is_virtual: true, ..
+            }
+            | Callee::Super { .. },
+            FunctionKind::Method,
+        ) => Some(true),
         // A factory's nested function or lambda.
         (Callee::Returned { .. }, FunctionKind::Function | FunctionKind::Lambda) => Some(false),
         _ => None,
