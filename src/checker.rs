@@ -51,6 +51,8 @@ pub struct Checker<'a> {
     /// The file lies under tests, examples or docs: code that exercises a library on purpose
     /// (a test runs a thread's body with `run()` to test it).
     pub non_production: bool,
+    /// The module's top-level statements (a rule looking at a class may need a module function).
+    pub module_body: &'a [Stmt],
 }
 
 impl<'a> Checker<'a> {
@@ -69,6 +71,7 @@ impl<'a> Checker<'a> {
             loop_depth: 0,
             local_factories: HashMap::new(),
             non_production: false,
+            module_body: &[],
         }
     }
 
@@ -99,6 +102,7 @@ impl<'a> Checker<'a> {
             || self.rules.contains(Rule::SharedDecoratorState)
             || self.rules.contains(Rule::ThreadLockAcrossAwait)
         {
+            self.module_body = &module.body;
             thread_api::on_module(&mut self, &module.body);
             self.visit_body(&module.body);
         }
@@ -129,6 +133,12 @@ impl<'a> Checker<'a> {
                 .rsplit('.')
                 .next()
                 .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_uppercase()))
+    }
+
+    /// Whether the current node is inside a test (a function named `test*`, as pytest and
+    /// unittest collect them): tests drive threads and locks by hand on purpose, to exercise them.
+    pub fn in_test_function(&self) -> bool {
+        self.functions.iter().any(|def| is_test_name(&def.name))
     }
 
     pub fn enabled(&self, rule: Rule) -> bool {
@@ -317,4 +327,9 @@ impl<'a> Visitor<'a> for Checker<'a> {
             }
         });
     }
+}
+
+/// Whether a function's name marks it as a test (`test_x`, `testX`, `test`).
+pub fn is_test_name(name: &str) -> bool {
+    name.starts_with("test")
 }

@@ -27,7 +27,7 @@ use crate::project::Project;
 use crate::python::ast::{self, Expr, Pattern, Stmt};
 use crate::python::visitor::transformer::{self, Transformer};
 use crate::python::{self, visitor, TextRange, TextSize, Visitor};
-use crate::rules::{self, races, unused_noqa, Family, Rule, RuleSet};
+use crate::rules::{self, races, thread_api, unused_noqa, Family, Rule, RuleSet};
 use crate::semantic::SemanticModel;
 use crate::source::{display_name, FileId, SourceFile, SourceFiles, Span};
 use crate::summary::{self, ModuleSummary};
@@ -116,6 +116,11 @@ pub fn finish(outcomes: Vec<FileOutcome>, settings: &dyn SettingsFor) -> CheckRe
     if needs_project(project_settings.rules) || !deferred.is_empty() {
         let project = Project::link(summaries, project_settings);
         diagnostics.extend(races::check(&project, &files, project_settings.rules));
+        diagnostics.extend(thread_api::check_project(
+            &project,
+            &files,
+            project_settings.rules,
+        ));
         diagnostics.extend(decide_deferred(&project, deferred));
         diagnostics.extend(rules::futures::check(
             &project,
@@ -438,6 +443,9 @@ fn needs_project(rules: RuleSet) -> bool {
         || rules.contains(Rule::SignalOutsideMainThread)
         || rules.any_in(Family::Futures)
         || rules.any_in(Family::Asyncio)
+        || thread_api::PROJECT_RULES
+            .iter()
+            .any(|&rule| rules.contains(rule))
 }
 
 /// Whether files need summaries: for the project rules, or for the class hierarchy that decides
@@ -448,6 +456,7 @@ fn needs_summary(rules: RuleSet) -> bool {
             Rule::ThreadRunCalled,
             Rule::ThreadInitWithoutSuper,
             Rule::ThreadStartOverridden,
+            Rule::ThreadJoinedBeforeStart,
         ]
         .into_iter()
         .any(|rule| rules.contains(rule))

@@ -6,11 +6,12 @@ use common::{findings, Project};
 use serde_json::json;
 
 /// One finding of each fixable rule: SN102 and SN106 have safe fixes, SN101 and SN103 unsafe ones.
+/// (`work` takes an optional argument, so `Thread(target=work)` is no SN111 mismatch.)
 const BUGGY: &str = "\
 import threading
 
 
-def work(n):
+def work(n=0):
     print(n)
 
 
@@ -27,7 +28,7 @@ const SAFE_FIXED: &str = "\
 import threading
 
 
-def work(n):
+def work(n=0):
     print(n)
 
 
@@ -44,7 +45,7 @@ const ALL_FIXED: &str = "\
 import threading
 
 
-def work(n):
+def work(n=0):
     print(n)
 
 

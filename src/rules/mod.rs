@@ -128,6 +128,10 @@ declare_rules! {
         "`.start()` is called twice on the same thread or process object.";
     SignalOutsideMainThread => "SN109", "signal-outside-main-thread", ThreadApi, Error,
         "`signal.signal()` is reachable from a thread other than the main thread.";
+    ThreadJoinedBeforeStart => "SN110", "thread-joined-before-start", ThreadApi, Error,
+        "`.join()` can run on a thread or process that was never started.";
+    ThreadTargetArgumentsMismatch => "SN111", "thread-target-arguments-mismatch", ThreadApi, Error,
+        "A thread, process or pool task is given arguments its target function cannot accept.";
     UnsynchronizedReadModifyWrite => "SN201", "unsynchronized-read-modify-write", Races, Error,
         "Shared state is read, changed and written back by concurrent code without a common lock.";
     CheckThenActRace => "SN202", "check-then-act-race", Races, Error,

@@ -370,6 +370,8 @@ impl<'a> Builder<'a> {
         };
         self.functions[index].class = class.clone();
         self.functions[index].params = params.clone();
+        self.functions[index].thread_api.signature =
+            parameters.map(super::thread_api::Signature::of);
         // A function sees its enclosing functions' scopes; module-level names come from the
         // semantic model (copying the module's own scope into each function would be quadratic
         // on big modules).
@@ -688,6 +690,7 @@ impl<'a> Builder<'a> {
             }
         }
         self.record_call(call);
+        self.note_thread_api_call(call);
     }
 
     /// Records the accesses an assignment target makes; `value` decides read-modify-write.
@@ -1044,6 +1047,13 @@ impl<'a> Builder<'a> {
         let scopes = outer.scopes.clone();
         self.functions[index].class = class.clone();
         self.functions[index].params = params.clone();
+        self.functions[index].thread_api.signature = Some(
+            lambda
+                .parameters
+                .as_deref()
+                .map(super::thread_api::Signature::of)
+                .unwrap_or_default(),
+        );
         let end = lambda.range().end().to_u32();
         self.frames.push(Frame {
             index,

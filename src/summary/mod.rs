@@ -19,7 +19,8 @@
 //! - [`sync`]: hand-off points that order two threads' accesses;
 //! - [`futures`]: futures and result iterators dropped, tasks that wait on their own pool;
 //! - [`asyncio`]: calls only an event loop's thread may make, blocking calls, loops run, and
-//!   callbacks handed to loops and futures.
+//!   callbacks handed to loops and futures;
+//! - [`thread_api`]: signatures, spawn arguments and guarded starts, for the thread-API rules.
 
 pub mod asyncio;
 mod builder;
@@ -31,6 +32,7 @@ mod locks;
 mod scope;
 mod spawns;
 mod sync;
+pub mod thread_api;
 
 use serde::Serialize;
 
@@ -450,6 +452,9 @@ pub struct FunctionSummary {
     /// Event-loop calls, blocking calls, loops run, callbacks ([`asyncio`]); read through
     /// [`FunctionSummary::asyncio`].
     asyncio: Option<Box<asyncio::AsyncFacts>>,
+    /// What the thread-API project rules need: signature, spawn arguments, guarded starts.
+    #[serde(skip)]
+    pub thread_api: thread_api::ThreadApiFacts,
 }
 
 impl FunctionSummary {
@@ -488,6 +493,7 @@ impl FunctionSummary {
             sole_thread_safe: false,
             futures: None,
             asyncio: None,
+            thread_api: thread_api::ThreadApiFacts::default(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! Finds a lock created inside a function, used there (`with lock:`, `lock.acquire()`), and never
 //! shared: not returned, stored on an object or in a global, passed to a call, or captured by a
 //! nested function or thread target. Also `with threading.Lock():`, a lock made for one `with`.
+//! Tests (functions named `test*`) make their own locks on purpose and are left alone.
 //!
 //! ## Why is this bad?
 //! Every call makes its own fresh lock, so no two threads ever wait on the same one: the lock
@@ -74,7 +75,7 @@ fn lock_type(checker: &Checker, expr: &Expr) -> Option<String> {
 
 /// `with threading.Lock():` — a lock made for this one statement.
 pub fn check_with(checker: &mut Checker, with: &ast::StmtWith) {
-    if !checker.enabled(Rule::LockNotShared) || with.is_async {
+    if !checker.enabled(Rule::LockNotShared) || with.is_async || checker.in_test_function() {
         return;
     }
     for item in &with.items {
@@ -96,7 +97,11 @@ pub fn check_with(checker: &mut Checker, with: &ast::StmtWith) {
 
 /// Locks created in `def` and used only there.
 pub fn check_function(checker: &mut Checker, def: &ast::StmtFunctionDef) {
-    if !checker.enabled(Rule::LockNotShared) {
+    // A test makes a lock of its own on purpose, to exercise locking code.
+    if !checker.enabled(Rule::LockNotShared)
+        || crate::checker::is_test_name(&def.name)
+        || checker.in_test_function()
+    {
         return;
     }
     let mut created: HashMap<String, (TextRange, String)> = HashMap::new();

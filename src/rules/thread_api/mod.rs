@@ -1,27 +1,56 @@
 //! SN1xx: thread and process API misuse, checked on each file's AST by the [`Checker`].
 //!
 //! The checker calls these dispatch functions at each node; each calls the rules that look at that
-//! kind of node. One file per rule.
+//! kind of node. One file per rule. The rules that need the linked project (a target's signature
+//! in another module, which threads run a lazy start) run from [`check_project`].
 
 use crate::checker::Checker;
+use crate::diagnostic::Diagnostic;
+use crate::project::Project;
 use crate::python::ast::{self, Stmt};
+use crate::rules::{Rule, RuleSet};
+use crate::source::SourceFiles;
+
+/// The thread-API rules that run on the linked project.
+pub const PROJECT_RULES: &[Rule] = &[
+    Rule::ThreadStartedTwice,
+    Rule::ThreadTargetArgumentsMismatch,
+];
+
+/// The thread-API findings that need the linked project.
+pub fn check_project(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if rules.contains(Rule::ThreadTargetArgumentsMismatch) {
+        out.extend(thread_target_arguments_mismatch::check(project, files));
+    }
+    if rules.contains(Rule::ThreadStartedTwice) {
+        out.extend(thread_started_concurrently::check(project, files));
+    }
+    out
+}
 
 mod lock_not_shared;
+mod start_flow;
 mod thread_args_not_tuple;
 mod thread_init_without_super;
+mod thread_joined_before_start;
 mod thread_positional_group;
 mod thread_run_called;
 mod thread_start_overridden;
+mod thread_started_concurrently;
 pub mod thread_started_twice;
+mod thread_target_arguments_mismatch;
 mod thread_target_called;
 
 /// Once per module, with its top-level statements (scripts start threads there too).
 pub fn on_module(checker: &mut Checker, body: &[Stmt]) {
     thread_started_twice::check(checker, body);
+    thread_joined_before_start::check_function(checker, None, body);
 }
 
 /// At every class definition, before its body is walked.
 pub fn on_class_def(checker: &mut Checker, def: &ast::StmtClassDef) {
+    thread_joined_before_start::check_class(checker, def);
     // This definition's own bases: a file can define two classes of one name in `if`/`else`.
     let Some(class) = checker.semantic.class_of_def(def) else {
         return;
@@ -53,6 +82,7 @@ pub fn on_class_def(checker: &mut Checker, def: &ast::StmtClassDef) {
 pub fn on_function_def(checker: &mut Checker, def: &ast::StmtFunctionDef) {
     lock_not_shared::check_function(checker, def);
     thread_started_twice::check(checker, &def.body);
+    thread_joined_before_start::check_function(checker, Some(def), &def.body);
 }
 
 /// At every statement other than class and function definitions.

@@ -67,11 +67,22 @@ pub fn raises(body: &[Stmt]) -> bool {
     body.iter().any(|stmt| matches!(stmt, Stmt::Raise(_)))
 }
 
-/// The method `name` defined in `class`'s body.
+/// The method `name` defined in `class`'s body: the last definition, the one the class keeps
+/// (`@overload` stubs before it are signatures, not the code that runs).
 pub fn method<'a>(class: &'a ast::StmtClassDef, name: &str) -> Option<&'a ast::StmtFunctionDef> {
-    class.body.iter().find_map(|stmt| match stmt {
-        Stmt::FunctionDef(def) if def.name.as_str() == name => Some(def),
+    class.body.iter().rev().find_map(|stmt| match stmt {
+        Stmt::FunctionDef(def) if def.name.as_str() == name && !is_overload(def) => Some(def),
         _ => None,
+    })
+}
+
+/// Whether `def` is decorated `@overload` / `@typing.overload`: a signature for type checkers.
+fn is_overload(def: &ast::StmtFunctionDef) -> bool {
+    use crate::python::ast::Expr;
+    def.decorator_list.iter().any(|d| match &d.expression {
+        Expr::Name(name) => name.id.as_str() == "overload",
+        Expr::Attribute(attribute) => attribute.attr.as_str() == "overload",
+        _ => false,
     })
 }
 

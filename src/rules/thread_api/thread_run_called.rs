@@ -1,7 +1,8 @@
 //! SN103 `thread-run-called`.
 //!
 //! ## What it does
-//! Finds `.run()` called on a `Thread` or `Process` object from outside its class.
+//! Finds `.run()` called on a `Thread` or `Process` object from outside its class (tests, which
+//! run a body in their own thread on purpose, are left alone).
 //!
 //! ## Why is this bad?
 //! `run()` is the body the new thread executes; calling it directly runs that body right here, in

@@ -2,7 +2,7 @@
 //!
 //! ## What it does
 //! Finds a `Thread` or `Process` subclass that overrides `start()` without calling the base
-//! class's `start()`.
+//! class's `start()` (nor starting another object, nor handing its own `run` to a starter).
 //!
 //! ## Why is this bad?
 //! The base `start()` is what creates the new thread or process. An override that does the work
@@ -38,11 +38,13 @@ pub fn check(checker: &mut Checker, class: &ast::StmtClassDef, base: &str) {
     let Some(start) = method(class, "start") else {
         return;
     };
-    // Refusing to start (`raise`) or starting another thread that runs this one's `run`
-    // (`self._inner.start()`) is deliberate.
+    // Refusing to start (`raise`), starting another thread that runs this one's `run`
+    // (`self._inner.start()`), or handing `self.run` to something that starts it
+    // (`start_new_thread(self.run, ())`, `executor.submit(self.run)`) is deliberate.
     if calls_base_method(&start.body, "start")
         || raises(&start.body)
         || starts_something(&start.body)
+        || hands_on_run(start)
     {
         return;
     }
@@ -74,4 +76,59 @@ fn starts_something(body: &[Stmt]) -> bool {
             if matches!(&*call.func, Expr::Attribute(a) if a.attr.as_str() == "start")),
         _ => false,
     })
+}
+
+/// Whether the method passes its own `run` (`self.run`, bound, not called) as an argument to some
+/// call: another mechanism starts the body (gevent's `start_new_thread`, an executor).
+fn hands_on_run(def: &ast::StmtFunctionDef) -> bool {
+    use crate::python::{visitor, Visitor};
+    let Some(receiver) = def
+        .parameters
+        .posonlyargs
+        .iter()
+        .chain(&def.parameters.args)
+        .next()
+        .map(|p| p.parameter.name.as_str())
+    else {
+        return false;
+    };
+    struct Find<'r> {
+        receiver: &'r str,
+        found: bool,
+    }
+    impl Find<'_> {
+        fn is_own_run(&self, expr: &Expr) -> bool {
+            matches!(expr, Expr::Attribute(a) if a.attr.as_str() == "run"
+                && matches!(&*a.value, Expr::Name(n) if n.id.as_str() == self.receiver))
+        }
+    }
+    impl<'a> Visitor<'a> for Find<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                if call.arguments.args.iter().any(|a| self.is_own_run(a))
+                    || call
+                        .arguments
+                        .keywords
+                        .iter()
+                        .any(|k| self.is_own_run(&k.value))
+                {
+                    self.found = true;
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut find = Find {
+        receiver,
+        found: false,
+    };
+    for stmt in &def.body {
+        find.visit_stmt(stmt);
+    }
+    find.found
 }

@@ -264,7 +264,10 @@ impl Walk {
                 // Starts inside the loop on objects the loop never rebinds.
                 let mut pass = state.clone();
                 let mut starts = Vec::new();
-                self.loop_starts(body, &rebound, &mut starts);
+                // A body that always leaves (`start(); break`) makes one pass.
+                if !ends_in_exit(body) {
+                    self.loop_starts(body, &rebound, &mut starts);
+                }
                 for (range, name) in starts {
                     if let std::collections::hash_map::Entry::Vacant(entry) = pass.entry(name) {
                         self.findings.push((range, None, entry.key().clone(), true));
