@@ -19,8 +19,11 @@
 //! - [`sync`]: hand-off points that order two threads' accesses;
 //! - [`futures`]: futures and result iterators dropped, tasks that wait on their own pool;
 //! - [`asyncio`]: calls only an event loop's thread may make, blocking calls, loops run, and
-//!   callbacks handed to loops and futures.
+//!   callbacks handed to loops and futures;
+//! - [`acquisitions`]: what the lock rules need: each lock taken with the locks held there,
+//!   condition waits and notifies, blocking calls, calls of callables from outside, polling loops.
 
+mod acquisitions;
 pub mod asyncio;
 mod builder;
 mod calls;
@@ -37,8 +40,13 @@ use serde::Serialize;
 use crate::python::TextRange;
 use crate::source::FileId;
 
+pub use acquisitions::{
+    Acquisition, BlockingCall, CallbackSource, ConditionOp, ForeignCall, LockFacts, Pause,
+    PollLoop,
+};
 pub use builder::summarize;
-pub use locks::{is_thread_lock_type, lock_like_name};
+pub use acquisitions::acquire_blocks;
+pub use locks::{is_thread_lock_type, lock_like_name, ConditionLock, LockKind};
 
 /// An abstract shared location.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -450,6 +458,8 @@ pub struct FunctionSummary {
     /// Event-loop calls, blocking calls, loops run, callbacks ([`asyncio`]); read through
     /// [`FunctionSummary::asyncio`].
     asyncio: Option<Box<asyncio::AsyncFacts>>,
+    /// What the lock rules need: locks taken, condition operations, blocking calls, callbacks.
+    pub locking: LockFacts,
 }
 
 impl FunctionSummary {
@@ -488,6 +498,7 @@ impl FunctionSummary {
             sole_thread_safe: false,
             futures: None,
             asyncio: None,
+            locking: LockFacts::default(),
         }
     }
 }
@@ -562,4 +573,7 @@ pub struct ModuleSummary {
     pub instances: Vec<(String, String)>,
     pub functions: Vec<FunctionSummary>,
     pub classes: Vec<ClassSummary>,
+    /// Locations holding a lock whose constructor this module shows (class attributes and
+    /// module globals), with the kind of lock.
+    pub lock_kinds: Vec<(Loc, LockKind)>,
 }

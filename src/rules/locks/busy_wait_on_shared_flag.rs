@@ -1,0 +1,133 @@
+//! SN307 `busy-wait-on-shared-flag`.
+//!
+//! ## What it does
+//! Finds a `while` loop whose condition (or first `if ...: break`) reads shared state that code
+//! on another thread writes, and which spins (`while not self.ready: pass`) or sleeps
+//! (`while self.running: work(); time.sleep(interval)`) between checks. The writer must run on a
+//! different thread than the loop (a thread the program starts, the code that starts it, the
+//! callers of a class's public methods); writes before the loop's thread starts and in
+//! constructors do not count. State held in an `Event` or a queue is quiet.
+//!
+//! ## Why is this bad?
+//! A spinning loop burns a CPU core and, under the GIL, slows the very thread it waits for. A
+//! sleeping loop notices the change only when the sleep ends: `stop()` and shutdown hang for up
+//! to a full interval, and short intervals waste wake-ups. A `threading.Event` wakes the waiter
+//! at once: `while not stop.wait(interval): work()`.
+
+use std::collections::HashMap;
+
+use super::model::LockModel;
+use crate::diagnostic::{Confidence, Diagnostic};
+use crate::project::{AccessThreads, FuncId, Project, Thread};
+use crate::rules::races::describe_threads;
+use crate::rules::Rule;
+use crate::summary::{Access, Loc, Pause};
+
+pub fn check(model: &LockModel) -> Vec<Diagnostic> {
+    let project = model.project;
+    let mut writers: HashMap<Loc, Vec<(FuncId, &Access)>> = HashMap::new();
+    let polling = (0..project.functions.len() as FuncId)
+        .any(|f| !project.function(f).locking.polls.is_empty());
+    if !polling {
+        return Vec::new();
+    }
+    for g in 0..project.functions.len() as FuncId {
+        for access in project.accesses_of(g).filter(|a| a.kind.is_write()) {
+            let loc = project.canonical_loc(&access.loc);
+            writers.entry(loc).or_default().push((g, access));
+        }
+    }
+    let mut out = Vec::new();
+    for f in 0..project.functions.len() as FuncId {
+        for poll in &project.function(f).locking.polls {
+            let loop_threads = project.access_threads(f, poll.test, false);
+            let found = poll.flags.iter().find_map(|flag| {
+                if !project.is_project_location(flag) {
+                    return None;
+                }
+                let flag = project.canonical_loc(flag);
+                if project.is_unshared_kind(&flag)
+                    || project.is_method(&flag)
+                    || model.kind(&flag).is_some()
+                {
+                    return None;
+                }
+                writers.get(&flag)?.iter().find_map(|&(g, access)| {
+                    if g == f || project.is_nested_in(g, f) || project.is_owned(g, access, &flag) {
+                        return None;
+                    }
+                    let threads = project.access_threads(g, access.range, access.via_self);
+                    other_thread(project, &loop_threads, &threads)
+                        .then(|| (flag.clone(), g, access, threads))
+                })
+            });
+            let Some((flag, writer, access, writer_threads)) = found else {
+                continue;
+            };
+            let test = model.text(f, poll.test);
+            let pause_text = model.text(f, poll.pause_range);
+            let described = describe_threads(project, model.files, &writer_threads);
+            let on = if writer_threads.threads.is_empty() && !writer_threads.crowded {
+                "the main thread".to_string()
+            } else {
+                described.text.clone()
+            };
+            let (what, why) = match poll.pause {
+                Pause::Spin => (
+                    "spins between checks".to_string(),
+                    "it burns a CPU core, and under the GIL slows the thread it waits for, until the state changes",
+                ),
+                Pause::Sleep => (
+                    format!("sleeps between checks (`{pause_text}`)"),
+                    "a change is noticed only when the sleep ends, so a stop or shutdown waits up to a full interval",
+                ),
+            };
+            let mut diagnostic = Diagnostic::new(
+                Rule::BusyWaitOnSharedFlag,
+                model.span(f, poll.test),
+                format!(
+                    "`while {test}` polls `{}`, which `{}` sets on another thread ({on}), and {what}: {why}",
+                    flag.display(),
+                    model.name(writer),
+                ),
+            )
+            .with_help(
+                "Wait on a `threading.Event` instead: `while not stop.wait(interval): ...` on this side and `stop.set()` on the other wakes the loop at once.",
+            )
+            .with_confidence(Confidence::Medium)
+            .with_related(
+                model.span(writer, access.range),
+                format!("`{}` set here", flag.display()),
+            );
+            if poll.pause == Pause::Sleep {
+                diagnostic =
+                    diagnostic.with_related(model.span(f, poll.pause_range), "the loop sleeps here");
+            }
+            out.push(diagnostic);
+        }
+    }
+    out
+}
+
+/// Whether code on `writer` runs on a thread other than the loop's (no threads: the main thread).
+fn other_thread(project: &Project, polling: &AccessThreads, writer: &AccessThreads) -> bool {
+    if polling.crowded || writer.crowded {
+        return true;
+    }
+    // A write before the loop's thread starts sets it up; it signals nothing.
+    if polling.threads.iter().any(|t| match t {
+        Thread::Root(g) => writer.ordered.contains(g),
+        Thread::Beside(_) => false,
+    }) {
+        return false;
+    }
+    match (polling.threads.is_empty(), writer.threads.is_empty()) {
+        (true, true) => false,
+        (true, false) | (false, true) => true,
+        (false, false) => polling.threads.iter().any(|&a| {
+            writer.threads.iter().any(|&b| {
+                a != b || matches!(a, Thread::Root(g) if project.group_many[g as usize])
+            })
+        }),
+    }
+}

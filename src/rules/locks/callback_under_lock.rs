@@ -1,0 +1,171 @@
+//! SN309 `callback-under-lock`.
+//!
+//! ## What it does
+//! Finds a call of a callable that comes from outside the class or module — a parameter
+//! (`callback(result)`), an attribute some method sets from a parameter (`self._on_change(v)`),
+//! an element of a container that parameters are registered in (`for listener in
+//! self._listeners: listener(event)`) — made while a non-reentrant lock (a `threading.Lock`) is
+//! held, directly or a few calls down. Where the callable is seen to take the same lock, the
+//! finding says so and has high confidence.
+//!
+//! ## Why is this bad?
+//! The callable is user code: it may call back into the object (`cache.get()` from an
+//! `on_evict` hook), which takes the lock the thread already holds, and a `Lock` deadlocks on
+//! its own holder. It also runs arbitrary work, of unknown length, while every other thread waits
+//! for the lock.
+
+use super::model::LockModel;
+use super::{describe_path, line_of};
+use crate::diagnostic::{Confidence, Diagnostic};
+use crate::project::FuncId;
+use crate::rules::Rule;
+use crate::summary::{CallbackSource, ForeignCall};
+
+pub fn check(model: &LockModel) -> Vec<Diagnostic> {
+    let project = model.project;
+    let mut out = Vec::new();
+    for f in 0..project.functions.len() as FuncId {
+        let summary = project.function(f);
+        for call in &summary.locking.callbacks {
+            if !model.is_foreign(f, call) {
+                continue;
+            }
+            let held: Vec<_> = model
+                .held_here(f, &call.held)
+                .into_iter()
+                .filter(|(l, _)| model.is_non_reentrant(l))
+                .collect();
+            let Some((lock, taken)) = held.first().cloned() else {
+                continue;
+            };
+            let name = model.text(f, taken);
+            let text = model.text(f, call.range);
+            // A callable this project passes in that takes the same lock.
+            let retakes = model.id(&lock).and_then(|id| {
+                let index = summary.calls.iter().position(|c| c.range == call.range)?;
+                project.edges[f as usize]
+                    .iter()
+                    .filter(|e| e.call as usize == index)
+                    .find_map(|e| {
+                        model.take_step(e.callee, id, false)?;
+                        model.take_path(e.callee, id, false).last().copied()
+                    })
+            });
+            let mut message = format!(
+                "`{text}` calls {} while `{name}` (a `Lock`) is held (taken at {})",
+                source(call),
+                line_of(model, f, f, taken)
+            );
+            let diagnostic;
+            match retakes {
+                Some((g, range)) => {
+                    message.push_str(&format!(
+                        ", and the callable passed here takes `{name}` again (`{}` at {}): the thread deadlocks on itself",
+                        model.name(g),
+                        line_of(model, f, g, range)
+                    ));
+                    diagnostic = Diagnostic::new(
+                        Rule::CallbackUnderLock,
+                        model.span(f, call.range),
+                        message,
+                    )
+                    .with_confidence(Confidence::High)
+                    .with_related(model.span(f, taken), format!("`{name}` taken here"))
+                    .with_related(model.span(g, range), format!("`{name}` taken again here"));
+                }
+                None => {
+                    message.push_str(&format!(
+                        ": if it calls back into this code and takes `{name}`, the thread deadlocks on itself, and every other thread waits while it runs"
+                    ));
+                    diagnostic = Diagnostic::new(
+                        Rule::CallbackUnderLock,
+                        model.span(f, call.range),
+                        message,
+                    )
+                    .with_confidence(Confidence::Medium)
+                    .with_related(model.span(f, taken), format!("`{name}` taken here"));
+                }
+            }
+            out.push(diagnostic.with_help(help(&name)));
+        }
+        // A call made under the lock that calls back further down.
+        let edges = &project.edges[f as usize];
+        for (index, call) in summary.calls.iter().enumerate() {
+            let held: Vec<_> = model
+                .held_here(f, &call.held)
+                .into_iter()
+                .filter(|(l, _)| model.is_non_reentrant(l))
+                .collect();
+            let Some((_, taken)) = held.first().cloned() else {
+                continue;
+            };
+            if summary.locking.callbacks.iter().any(|c| c.range == call.range) {
+                continue;
+            }
+            let Some(edge) = edges
+                .iter()
+                .filter(|e| e.call as usize == index)
+                .find(|e| model.calls_back[e.callee as usize].is_some())
+            else {
+                continue;
+            };
+            let mut path = vec![(f, call.range)];
+            path.extend(model.callback_path(edge.callee));
+            let Some(&(last_f, last_range)) = path.last() else {
+                continue;
+            };
+            let Some(foreign) = project
+                .function(last_f)
+                .locking
+                .callbacks
+                .iter()
+                .find(|c| c.range == last_range)
+            else {
+                continue;
+            };
+            let name = model.text(f, taken);
+            let text = model.text(f, call.range);
+            let mut diagnostic = Diagnostic::new(
+                Rule::CallbackUnderLock,
+                model.span(f, call.range),
+                format!(
+                    "`{text}` calls {} (through {}, at {}) while `{name}` (a `Lock`) is held (taken at {}): if it calls back into this code and takes `{name}`, the thread deadlocks on itself",
+                    source(foreign),
+                    describe_path(model, &path[1..]),
+                    line_of(model, f, last_f, last_range),
+                    line_of(model, f, f, taken)
+                ),
+            )
+            .with_help(help(&name))
+            .with_confidence(Confidence::Medium)
+            .with_related(model.span(f, taken), format!("`{name}` taken here"));
+            for &(g, range) in &path[1..path.len() - 1] {
+                diagnostic =
+                    diagnostic.with_related(model.span(g, range), format!("`{}` calls", model.name(g)));
+            }
+            diagnostic = diagnostic
+                .with_related(model.span(last_f, last_range), "the callable from outside is called here");
+            out.push(diagnostic);
+        }
+    }
+    out
+}
+
+/// What the callable is, for messages.
+fn source(call: &ForeignCall) -> String {
+    match &call.source {
+        CallbackSource::Param { name } => format!("`{name}`, a callable passed in by the caller,"),
+        CallbackSource::Attr { name } => {
+            format!("`self.{name}`, a callable set from outside,")
+        }
+        CallbackSource::Element { attr } => {
+            format!("a handler registered in `self.{attr}`")
+        }
+    }
+}
+
+fn help(lock: &str) -> String {
+    format!(
+        "Call it after releasing `{lock}`: under the lock, copy what it needs (and the list of handlers); call it outside. Or make `{lock}` a `threading.RLock()` if callbacks may re-enter."
+    )
+}
