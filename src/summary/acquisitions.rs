@@ -77,8 +77,9 @@ pub struct BlockingCall {
     pub held: Vec<LockRef>,
     /// What it waits for, when the catalogue knows it from here.
     pub kind: Option<Blocking>,
-    /// The receiver's class, when it may be a project class (a `Thread` subclass's `join()`).
-    pub receiver_class: Option<String>,
+    /// The receiver's class, where known: a standard type (`socket.socket`), or a project class
+    /// whose standard base decides (a `Thread` subclass's `join()`).
+    pub receiver_type: Option<String>,
     pub method: String,
     /// The shared location that holds the receiver (`self._thread`), to find what it runs.
     pub receiver: Option<Loc>,
@@ -180,7 +181,7 @@ impl Builder<'_> {
                         range: call.range(),
                         held: held.clone(),
                         kind: Some(kind),
-                        receiver_class: None,
+                        receiver_type: None,
                         method: qualified.rsplit('.').next().unwrap_or(qualified).to_string(),
                         receiver: None,
                         joins_target: None,
@@ -270,7 +271,12 @@ impl Builder<'_> {
             }
         }
         let ty = self.type_of(object);
-        if CONDITION_METHODS.contains(&method) && self.is_condition(object, ty.as_deref()) {
+        // In a coroutine, an object of unknown type named like a condition is an asyncio one.
+        let in_coroutine = self.functions[self.frame().index].is_async;
+        if CONDITION_METHODS.contains(&method)
+            && self.is_condition(object, ty.as_deref())
+            && !(in_coroutine && ty.is_none())
+        {
             if let Some(cond) = self.lock_of(object) {
                 self.summary().locking.condition_ops.push(ConditionOp {
                     cond: cond.clone(),
@@ -285,7 +291,7 @@ impl Builder<'_> {
                         range: call.range(),
                         held,
                         kind: Some(Blocking::Wait),
-                        receiver_class: None,
+                        receiver_type: None,
                         method: method.to_string(),
                         receiver,
                         joins_target: None,
@@ -296,10 +302,10 @@ impl Builder<'_> {
             }
             return;
         }
-        let (kind, receiver_class) = match ty.as_deref() {
+        let (kind, receiver_type) = match ty.as_deref() {
             Some(ty) if ty.starts_with("asyncio.") => return,
             Some(ty) => match catalogue::method(ty, method).and_then(|e| e.blocks) {
-                Some(kind) => (Some(kind), None),
+                Some(kind) => (Some(kind), Some(ty.to_string())),
                 None if PROJECT_BLOCKING_METHODS.contains(&method) && !is_standard(ty) =>
                 {
                     (None, Some(ty.to_string()))
@@ -327,7 +333,7 @@ impl Builder<'_> {
             range: call.range(),
             held,
             kind,
-            receiver_class,
+            receiver_type,
             method: method.to_string(),
             receiver,
             joins_target,

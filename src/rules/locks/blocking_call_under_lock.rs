@@ -28,9 +28,12 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
     let project = model.project;
     let mut out = Vec::new();
     for f in 0..project.functions.len() as FuncId {
+        if model.in_tests(f) {
+            continue;
+        }
         let summary = project.function(f);
         for op in &summary.locking.blocking {
-            let mut held = model.held_here(f, &op.held);
+            let mut held = model.held_here(f, &op.held, op.range);
             if let Some(cond) = &op.waits_on {
                 let cond = model.identity(f, cond);
                 held.retain(|(l, _)| *l != cond);
@@ -43,7 +46,11 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
             };
             let name = model.text(f, taken);
             let call = model.text(f, op.range);
-            let deadlock = thread_taking(model, f, op, &lock);
+            let deadlock = thread_taking(model, op, &lock);
+            // Some other thread must need the lock for the wait to stall anyone.
+            if deadlock.is_none() && !model.contended(f, op.range, &lock) {
+                continue;
+            }
             let mut message = format!(
                 "`{call}` {} while `{name}` is held (taken at {})",
                 kind.describe(),
@@ -87,18 +94,21 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
         // A call made under the lock that blocks further down.
         let edges = &project.edges[f as usize];
         for (index, call) in summary.calls.iter().enumerate() {
-            let held = model.held_here(f, &call.held);
-            let Some((_, taken)) = held.first().cloned() else {
+            let held = model.held_here(f, &call.held, call.range);
+            let Some((lock, taken)) = held.first().cloned() else {
                 continue;
             };
+            if !model.contended(f, call.range, &lock) {
+                continue;
+            }
             let Some(edge) = edges
                 .iter()
                 .filter(|e| e.call as usize == index)
-                .find(|e| model.blocks[e.callee as usize].is_some())
+                .find(|e| model.blocks_via(f, e).is_some())
             else {
                 continue;
             };
-            let Some(blocks) = model.blocks[edge.callee as usize] else {
+            let Some(blocks) = model.blocks_via(f, edge) else {
                 continue;
             };
             let mut path = vec![(f, call.range)];
@@ -141,7 +151,6 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
 /// takes the lock.
 fn thread_taking(
     model: &LockModel,
-    function: FuncId,
     op: &BlockingCall,
     lock: &Loc,
 ) -> Option<(FuncId, TextRange)> {
@@ -174,12 +183,11 @@ fn thread_taking(
         }
     }
     // A `Thread` subclass: its `run`.
-    if let Some(class) = &op.receiver_class {
+    if let Some(class) = &op.receiver_type {
         if let Some(Target::Class(c)) = project.resolve_name(class) {
             entries.extend(project.lookup_method(c, "run"));
         }
     }
-    let _ = function;
     entries.into_iter().find_map(|entry| {
         model.take_step(entry, id, false)?;
         let path = model.take_path(entry, id, false);

@@ -39,6 +39,9 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
     }
     let mut out = Vec::new();
     for f in 0..project.functions.len() as FuncId {
+        if model.in_tests(f) {
+            continue;
+        }
         for poll in &project.function(f).locking.polls {
             let loop_threads = project.access_threads(f, poll.test, false);
             let found = poll.flags.iter().find_map(|flag| {
@@ -53,7 +56,16 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
                     return None;
                 }
                 writers.get(&flag)?.iter().find_map(|&(g, access)| {
-                    if g == f || project.is_nested_in(g, f) || project.is_owned(g, access, &flag) {
+                    // Constructors set the state up; they signal nothing.
+                    let constructor = matches!(
+                        project.function(g).name.as_str(),
+                        "__init__" | "__new__" | "__post_init__" | "setUp"
+                    );
+                    if g == f
+                        || constructor
+                        || project.is_nested_in(g, f)
+                        || project.is_owned(g, access, &flag)
+                    {
                         return None;
                     }
                     let threads = project.access_threads(g, access.range, access.via_self);
@@ -68,9 +80,9 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
             let pause_text = model.text(f, poll.pause_range);
             let described = describe_threads(project, model.files, &writer_threads);
             let on = if writer_threads.threads.is_empty() && !writer_threads.crowded {
-                "the main thread".to_string()
+                "outside the loop's thread".to_string()
             } else {
-                described.text.clone()
+                format!("on another thread ({})", described.text)
             };
             let (what, why) = match poll.pause {
                 Pause::Spin => (
@@ -86,7 +98,7 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
                 Rule::BusyWaitOnSharedFlag,
                 model.span(f, poll.test),
                 format!(
-                    "`while {test}` polls `{}`, which `{}` sets on another thread ({on}), and {what}: {why}",
+                    "`while {test}` polls `{}`, which `{}` sets {on}, and {what}: {why}",
                     flag.display(),
                     model.name(writer),
                 ),

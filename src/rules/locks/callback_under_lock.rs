@@ -25,13 +25,16 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
     let project = model.project;
     let mut out = Vec::new();
     for f in 0..project.functions.len() as FuncId {
+        if model.in_tests(f) {
+            continue;
+        }
         let summary = project.function(f);
         for call in &summary.locking.callbacks {
             if !model.is_foreign(f, call) {
                 continue;
             }
             let held: Vec<_> = model
-                .held_here(f, &call.held)
+                .held_here(f, &call.held, call.range)
                 .into_iter()
                 .filter(|(l, _)| model.is_non_reentrant(l))
                 .collect();
@@ -92,7 +95,7 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
         let edges = &project.edges[f as usize];
         for (index, call) in summary.calls.iter().enumerate() {
             let held: Vec<_> = model
-                .held_here(f, &call.held)
+                .held_here(f, &call.held, call.range)
                 .into_iter()
                 .filter(|(l, _)| model.is_non_reentrant(l))
                 .collect();
@@ -105,7 +108,7 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
             let Some(edge) = edges
                 .iter()
                 .filter(|e| e.call as usize == index)
-                .find(|e| model.calls_back[e.callee as usize].is_some())
+                .find(|e| model.calls_back_via(f, e))
             else {
                 continue;
             };

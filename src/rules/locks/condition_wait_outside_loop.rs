@@ -107,6 +107,10 @@ impl Waits<'_, '_, '_> {
         }
         let cond = self.checker.text(object);
         let timed = !call.arguments.args.is_empty() || !call.arguments.keywords.is_empty();
+        // A timed wait is a bounded pause whose caller handles a timeout: it rechecks anyway.
+        if timed {
+            return;
+        }
         let diagnostic = match self.ifs.last() {
             Some(test) => {
                 let test = crate::rules::races::shorten(self.checker.text(*test));
@@ -119,7 +123,7 @@ impl Waits<'_, '_, '_> {
                 )
                 .with_confidence(Confidence::High)
             }
-            None if !timed => Diagnostic::new(
+            None => Diagnostic::new(
                 Rule::ConditionWaitOutsideLoop,
                 self.checker.span(call.range()),
                 format!(
@@ -127,7 +131,6 @@ impl Waits<'_, '_, '_> {
                 ),
             )
             .with_confidence(Confidence::Medium),
-            None => return,
         };
         self.found.push(diagnostic.with_help(format!(
             "Wait in a loop on the predicate, `while not ready(): {cond}.wait()`, or use `{cond}.wait_for(ready)`, which rechecks it."

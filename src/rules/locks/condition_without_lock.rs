@@ -38,7 +38,7 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
                 }
             }
             let held_here = model
-                .held_here(f, &op.held)
+                .held_here(f, &op.held, op.range)
                 .iter()
                 .any(|(l, _)| *l == lock)
                 || project

@@ -25,11 +25,18 @@ use crate::summary::acquire_blocks;
 /// Calls that do not raise in practice: container and logging methods, a few builtins.
 const SAFE_METHODS: &[&str] = &[
     "append", "appendleft", "add", "discard", "get", "setdefault", "copy", "items", "keys",
-    "values", "notify", "notify_all", "set", "clear", "is_set", "debug", "info", "warning",
-    "warn", "error", "exception", "critical", "log", "locked", "time", "monotonic",
-    "perf_counter",
+    "values", "notify", "notify_all", "wait", "wait_for", "set", "clear", "is_set", "debug",
+    "info", "warning", "warn", "error", "exception", "critical", "log", "locked", "time",
+    "monotonic", "perf_counter", "is_alive",
 ];
-const SAFE_FUNCTIONS: &[&str] = &["len", "isinstance", "id", "bool", "callable", "print"];
+const SAFE_FUNCTIONS: &[&str] = &[
+    "len", "isinstance", "id", "bool", "callable", "print", "str", "repr", "int", "float",
+    "list", "dict", "set", "tuple", "frozenset", "sorted", "min", "max", "sum", "range",
+    "enumerate", "zip", "hasattr", "type",
+];
+/// Modules whose functions and classes do not raise in practice when called under a lock:
+/// constructors of locks, events and threads, the current thread, the clock.
+const SAFE_MODULES: &[&str] = &["threading", "multiprocessing", "time", "_thread"];
 
 pub fn check(checker: &mut Checker, def: &ast::StmtFunctionDef) {
     let locals = Locals::of(checker, &def.body);
@@ -249,7 +256,8 @@ fn statements(
                         ..Walk::default()
                     };
                     statements(checker, &handler.body, lock, &mut inner, in_loop, caught);
-                    merge(walk, &inner);
+                    // A release on the error path only says the normal path keeps the lock on
+                    // purpose (it is released elsewhere); what handlers do is not a leak here.
                     held |= inner.held;
                 }
                 if held {
@@ -332,7 +340,13 @@ fn note_calls(checker: &Checker, expr: &Expr, walk: &mut Walk, caught: bool) {
 
 /// Whether a call may raise, as far as its name says: anything but a few builtins and container
 /// or logging methods.
-fn may_raise(_checker: &Checker, call: &ast::ExprCall) -> bool {
+fn may_raise(checker: &Checker, call: &ast::ExprCall) -> bool {
+    if let Some(qualified) = checker.qualified_name(&call.func) {
+        let module = qualified.split('.').next().unwrap_or(&qualified);
+        if SAFE_MODULES.contains(&module) && !qualified.ends_with(".start") {
+            return false;
+        }
+    }
     match &*call.func {
         Expr::Name(name) => !SAFE_FUNCTIONS.contains(&name.id.as_str()),
         Expr::Attribute(attribute) => {

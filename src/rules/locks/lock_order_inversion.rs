@@ -72,12 +72,15 @@ fn edges(model: &LockModel) -> BTreeMap<(LockId, LockId), Vec<Witness>> {
         }
     };
     for f in 0..project.functions.len() as FuncId {
+        if model.in_tests(f) {
+            continue;
+        }
         let summary = project.function(f);
         for acquisition in summary.locking.acquisitions.iter().filter(|a| a.blocking) {
             let Some(to) = model.id(&model.identity(f, &acquisition.lock)) else {
                 continue;
             };
-            for (held, at) in model.held_here(f, &acquisition.held) {
+            for (held, at) in model.held_here(f, &acquisition.held, acquisition.range) {
                 let Some(from) = model.id(&held) else {
                     continue;
                 };
@@ -96,12 +99,12 @@ fn edges(model: &LockModel) -> BTreeMap<(LockId, LockId), Vec<Witness>> {
         }
         let edges = &project.edges[f as usize];
         for (index, call) in summary.calls.iter().enumerate() {
-            let held = model.held_here(f, &call.held);
+            let held = model.held_here(f, &call.held, call.range);
             if held.is_empty() {
                 continue;
             }
             for edge in edges.iter().filter(|e| e.call as usize == index) {
-                for &(to, _) in &model.takes[edge.callee as usize] {
+                for to in model.takes_via(f, edge, false) {
                     for (lock, at) in &held {
                         let Some(from) = model.id(lock) else {
                             continue;

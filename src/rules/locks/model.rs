@@ -12,7 +12,7 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::catalogue::{self, Blocking};
 use crate::project::link::Target;
-use crate::project::{AccessThreads, FuncId, Project, Thread};
+use crate::project::{AccessThreads, ClassId, Edge, FuncId, Project, Thread};
 use crate::rules::races::is_explicit;
 use crate::python::TextRange;
 use crate::source::{SourceFiles, Span};
@@ -25,6 +25,8 @@ pub type LockId = u32;
 
 /// How many locks a function's "takes" facts keep.
 const MAX_LOCKS_PER_FUNCTION: usize = 32;
+/// How many places taking each lock are kept (to find another thread that needs it).
+const MAX_SITES_PER_LOCK: usize = 16;
 /// How many calls deep a blocking call or a callback is followed.
 pub const MAX_CALL_DEPTH: u32 = 3;
 
@@ -37,12 +39,21 @@ pub enum Step {
     Call { site: TextRange, callee: FuncId },
 }
 
+/// A fact a function has through its calls: its first step, how many calls down it is, and the
+/// class its receiver must be for the fact to hold (a `self.hook()` that reaches one subclass's
+/// override holds only for that subclass's objects).
+#[derive(Debug, Clone, Copy)]
+pub struct Fact {
+    pub step: Step,
+    pub depth: u32,
+    pub receiver: Option<ClassId>,
+}
+
 /// A blocking call a function makes, directly or through calls.
 #[derive(Debug, Clone, Copy)]
 pub struct Blocks {
     pub kind: Blocking,
-    pub step: Step,
-    pub depth: u32,
+    pub fact: Fact,
 }
 
 pub struct LockModel<'p> {
@@ -52,14 +63,17 @@ pub struct LockModel<'p> {
     pub locks: Vec<Loc>,
     ids: HashMap<Loc, LockId>,
     /// Per function: the locks it waits for, directly or through calls.
-    pub takes: Vec<Vec<(LockId, Step)>>,
+    takes: Vec<Vec<(LockId, Fact)>>,
     /// Per function: the locks of its own receiver (and module and class locks) it waits for,
     /// directly or through calls on that same receiver (`self.m()`).
-    pub takes_own: Vec<Vec<(LockId, Step)>>,
+    takes_own: Vec<Vec<(LockId, Fact)>>,
     /// Per function: a call that blocks the thread, directly or a few calls down.
-    pub blocks: Vec<Option<Blocks>>,
-    /// Per function: a call of a callable from outside, directly or a few calls down.
-    pub calls_back: Vec<Option<(Step, u32)>>,
+    blocks: Vec<Option<Blocks>>,
+    /// Per lock: the places that take it (a few).
+    sites: Vec<Vec<(FuncId, TextRange)>>,
+    /// Per function: a call of a callable from outside, directly or a few calls down on the
+    /// same object or in plain functions.
+    calls_back: Vec<Option<Fact>>,
 }
 
 impl<'p> LockModel<'p> {
@@ -74,6 +88,7 @@ impl<'p> LockModel<'p> {
             takes: vec![Vec::new(); n],
             takes_own: vec![Vec::new(); n],
             blocks: vec![None; n],
+            sites: Vec::new(),
             calls_back: vec![None; n],
         };
         model.compute_takes();
@@ -132,9 +147,14 @@ impl<'p> LockModel<'p> {
         matches!(loc, Loc::Attr { .. }) && !self.project.is_class_attr(loc)
     }
 
-    /// The locks held at a point of `function` that it took itself (`held`) or that its locking
+    /// The locks held at `at` in `function` that it took itself (`held`) or that its locking
     /// decorator holds, with where each is taken (the decorator: the function's name).
-    pub fn held_here(&self, function: FuncId, held: &[LockRef]) -> Vec<(Loc, TextRange)> {
+    pub fn held_here(
+        &self,
+        function: FuncId,
+        held: &[LockRef],
+        at: TextRange,
+    ) -> Vec<(Loc, TextRange)> {
         let summary = self.project.function(function);
         let mut out: Vec<(Loc, TextRange)> = Vec::new();
         for loc in self.project.decorator_locks(function) {
@@ -152,7 +172,7 @@ impl<'p> LockModel<'p> {
                 .locking
                 .acquisitions
                 .iter()
-                .filter(|a| a.lock == *lock)
+                .filter(|a| a.lock == *lock && a.range.start() <= at.start())
                 .map(|a| a.range)
                 .next_back()
                 .unwrap_or(summary.range);
@@ -176,6 +196,48 @@ impl<'p> LockModel<'p> {
             .unwrap_or(summary.range)
     }
 
+    /// The class of `function`'s receiver, for a method (or a function nested in one).
+    fn class_of(&self, function: FuncId) -> Option<ClassId> {
+        let class = self.project.function(function).class.as_ref()?;
+        self.project.class_by_name.get(class).copied()
+    }
+
+    /// Whether two classes can be the same object's: one derives from the other.
+    fn related(&self, a: ClassId, b: ClassId) -> bool {
+        self.project.mro(a).contains(&b) || self.project.mro(b).contains(&a)
+    }
+
+    /// The receiver class a fact of `callee` (needing `needs`) requires of `caller` through
+    /// `edge`; `None` when the edge cannot carry it (a subclass override the caller's object
+    /// cannot be).
+    fn carry(&self, caller: FuncId, edge: &Edge, needs: Option<ClassId>) -> Option<Option<ClassId>> {
+        let call = &self.project.function(caller).calls[edge.call as usize];
+        if call.receiver != Receiver::Own {
+            // Another object (or none): its class does not constrain the caller's.
+            return Some(None);
+        }
+        let (Some(mine), Some(theirs)) = (self.class_of(caller), self.class_of(edge.callee)) else {
+            return Some(needs);
+        };
+        // `self.m()` reaching an override in a subclass holds only for that subclass.
+        let mut required = needs;
+        if theirs != mine && self.project.mro(theirs).contains(&mine) {
+            required = match required {
+                Some(r) if self.related(r, theirs) => Some(if self.project.mro(r).contains(&theirs) {
+                    r
+                } else {
+                    theirs
+                }),
+                Some(_) => return None,
+                None => Some(theirs),
+            };
+        }
+        match required {
+            Some(r) if !self.related(r, mine) => None,
+            other => Some(other),
+        }
+    }
+
     fn compute_takes(&mut self) {
         let project = self.project;
         let n = project.functions.len();
@@ -183,20 +245,37 @@ impl<'p> LockModel<'p> {
         let mut queued = vec![false; n];
         for f in 0..n as FuncId {
             let summary = project.function(f);
-            let mut own: Vec<(LockId, Step)> = Vec::new();
-            let mut any: Vec<(LockId, Step)> = Vec::new();
+            let mut own: Vec<(LockId, Fact)> = Vec::new();
+            let mut any: Vec<(LockId, Fact)> = Vec::new();
+            let here = |range| Fact {
+                step: Step::Here(range),
+                depth: 0,
+                receiver: None,
+            };
             for loc in project.decorator_locks(f).to_vec() {
                 let id = self.intern(loc);
-                push_new(&mut any, id, Step::Here(summary.range));
-                push_new(&mut own, id, Step::Here(summary.range));
+                if self.sites.len() <= id as usize {
+                    self.sites.resize(id as usize + 1, Vec::new());
+                }
+                if self.sites[id as usize].len() < MAX_SITES_PER_LOCK {
+                    self.sites[id as usize].push((f, summary.range));
+                }
+                push_capped(&mut any, id, here(summary.range));
+                push_capped(&mut own, id, here(summary.range));
             }
             for acquisition in summary.locking.acquisitions.iter().filter(|a| a.blocking) {
                 let loc = self.identity(f, &acquisition.lock);
                 let instance = self.is_instance_lock(&loc);
                 let id = self.intern(loc);
-                push_new(&mut any, id, Step::Here(acquisition.range));
+                push_capped(&mut any, id, here(acquisition.range));
+                if self.sites.len() <= id as usize {
+                    self.sites.resize(id as usize + 1, Vec::new());
+                }
+                if self.sites[id as usize].len() < MAX_SITES_PER_LOCK {
+                    self.sites[id as usize].push((f, acquisition.range));
+                }
                 if acquisition.via_self || !instance {
-                    push_new(&mut own, id, Step::Here(acquisition.range));
+                    push_capped(&mut own, id, here(acquisition.range));
                 }
             }
             if !any.is_empty() {
@@ -220,15 +299,28 @@ impl<'p> LockModel<'p> {
                     callee: f,
                 };
                 let mut changed = false;
-                let incoming: Vec<LockId> = self.takes[f as usize].iter().map(|(l, _)| *l).collect();
-                for id in incoming {
-                    changed |= push_capped(&mut self.takes[g as usize], id, step);
+                let incoming: Vec<(LockId, Fact)> = self.takes[f as usize].clone();
+                for (id, fact) in incoming {
+                    if let Some(receiver) = self.carry(g, edge, fact.receiver) {
+                        let fact = Fact {
+                            step,
+                            depth: fact.depth + 1,
+                            receiver,
+                        };
+                        changed |= push_capped(&mut self.takes[g as usize], id, fact);
+                    }
                 }
                 if call.receiver == Receiver::Own {
-                    let incoming: Vec<LockId> =
-                        self.takes_own[f as usize].iter().map(|(l, _)| *l).collect();
-                    for id in incoming {
-                        changed |= push_capped(&mut self.takes_own[g as usize], id, step);
+                    let incoming: Vec<(LockId, Fact)> = self.takes_own[f as usize].clone();
+                    for (id, fact) in incoming {
+                        if let Some(receiver) = self.carry(g, edge, fact.receiver) {
+                            let fact = Fact {
+                                step,
+                                depth: fact.depth + 1,
+                                receiver,
+                            };
+                            changed |= push_capped(&mut self.takes_own[g as usize], id, fact);
+                        }
                     }
                 }
                 if changed && !queued[g as usize] {
@@ -243,9 +335,9 @@ impl<'p> LockModel<'p> {
     /// an object of a `Thread` subclass waits for a thread.
     pub fn blocking_kind(&self, call: &BlockingCall) -> Option<Blocking> {
         let kind = match call.kind {
-            Some(kind) => Some(kind),
+            Some(kind) => kind,
             None => {
-                let class = call.receiver_class.as_deref()?;
+                let class = call.receiver_type.as_deref()?;
                 let Some(Target::Class(c)) = self.project.resolve_name(class) else {
                     return None;
                 };
@@ -261,12 +353,17 @@ impl<'p> LockModel<'p> {
                         };
                         catalogue::method(base, &call.method).and_then(|e| e.blocks)
                     })
-                })
+                })?
             }
-        }?;
+        };
         let exempt = match kind {
-            // A timed or non-blocking `get`/`put` does not wait for long.
-            Blocking::QueueGet | Blocking::QueuePut => call.timeout,
+            // A timed or non-blocking `get` does not wait for long; whether a `put` can wait at
+            // all depends on the queue's bound, which snarl does not know.
+            Blocking::QueueGet => call.timeout,
+            Blocking::QueuePut => true,
+            // Reads and writes on a socket under a lock are how a shared connection is kept in
+            // order: the lock is the connection's.
+            Blocking::Network => call.receiver_type.as_deref() == Some("socket.socket"),
             Blocking::LockAcquire | Blocking::File => true,
             _ => false,
         };
@@ -287,8 +384,11 @@ impl<'p> LockModel<'p> {
             if let Some((kind, range)) = direct {
                 self.blocks[f as usize] = Some(Blocks {
                     kind,
-                    step: Step::Here(range),
-                    depth: 0,
+                    fact: Fact {
+                        step: Step::Here(range),
+                        depth: 0,
+                        receiver: None,
+                    },
                 });
                 queue.push_back(f);
             }
@@ -298,7 +398,7 @@ impl<'p> LockModel<'p> {
             let Some(found) = self.blocks[f as usize] else {
                 continue;
             };
-            if found.depth >= MAX_CALL_DEPTH {
+            if found.fact.depth >= MAX_CALL_DEPTH {
                 continue;
             }
             for &(g, e) in &callers[f as usize] {
@@ -306,13 +406,19 @@ impl<'p> LockModel<'p> {
                     continue;
                 }
                 let edge = &project.edges[g as usize][e];
+                let Some(receiver) = self.carry(g, edge, found.fact.receiver) else {
+                    continue;
+                };
                 self.blocks[g as usize] = Some(Blocks {
                     kind: found.kind,
-                    step: Step::Call {
-                        site: edge.site,
-                        callee: f,
+                    fact: Fact {
+                        step: Step::Call {
+                            site: edge.site,
+                            callee: f,
+                        },
+                        depth: found.fact.depth + 1,
+                        receiver,
                     },
-                    depth: found.depth + 1,
                 });
                 queue.push_back(g);
             }
@@ -373,16 +479,20 @@ impl<'p> LockModel<'p> {
                 .iter()
                 .find(|c| self.is_foreign(f, c));
             if let Some(call) = direct {
-                self.calls_back[f as usize] = Some((Step::Here(call.range), 0));
+                self.calls_back[f as usize] = Some(Fact {
+                    step: Step::Here(call.range),
+                    depth: 0,
+                    receiver: None,
+                });
                 queue.push_back(f);
             }
         }
         let callers = project.callers();
         while let Some(f) = queue.pop_front() {
-            let Some((_, depth)) = self.calls_back[f as usize] else {
+            let Some(found) = self.calls_back[f as usize] else {
                 continue;
             };
-            if depth >= MAX_CALL_DEPTH {
+            if found.depth >= MAX_CALL_DEPTH {
                 continue;
             }
             for &(g, e) in &callers[f as usize] {
@@ -390,16 +500,55 @@ impl<'p> LockModel<'p> {
                     continue;
                 }
                 let edge = &project.edges[g as usize][e];
-                self.calls_back[g as usize] = Some((
-                    Step::Call {
+                // Only on the same object, or through plain functions: a callback another
+                // object keeps is that object's business.
+                let call = &project.function(g).calls[edge.call as usize];
+                let plain = call.receiver == Receiver::None
+                    && project.function(f).class.is_none();
+                if call.receiver != Receiver::Own && !plain {
+                    continue;
+                }
+                let Some(receiver) = self.carry(g, edge, found.receiver) else {
+                    continue;
+                };
+                self.calls_back[g as usize] = Some(Fact {
+                    step: Step::Call {
                         site: edge.site,
                         callee: f,
                     },
-                    depth + 1,
-                ));
+                    depth: found.depth + 1,
+                    receiver,
+                });
                 queue.push_back(g);
             }
         }
+    }
+
+    /// The locks `edge`'s callee takes, as the caller sees them (`own`: through calls on the
+    /// same receiver only).
+    pub fn takes_via(&self, caller: FuncId, edge: &Edge, own: bool) -> Vec<LockId> {
+        let list = if own {
+            &self.takes_own[edge.callee as usize]
+        } else {
+            &self.takes[edge.callee as usize]
+        };
+        list.iter()
+            .filter(|(_, fact)| self.carry(caller, edge, fact.receiver).is_some())
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// The blocking call `edge`'s callee makes, as the caller sees it.
+    pub fn blocks_via(&self, caller: FuncId, edge: &Edge) -> Option<Blocks> {
+        let found = self.blocks[edge.callee as usize]?;
+        self.carry(caller, edge, found.fact.receiver)?;
+        Some(found)
+    }
+
+    /// Whether `edge`'s callee calls a callable from outside, as the caller sees it.
+    pub fn calls_back_via(&self, caller: FuncId, edge: &Edge) -> bool {
+        self.calls_back[edge.callee as usize]
+            .is_some_and(|fact| self.carry(caller, edge, fact.receiver).is_some())
     }
 
     /// The step `function` takes towards lock `id` (through its own receiver only when `own`).
@@ -409,7 +558,7 @@ impl<'p> LockModel<'p> {
         } else {
             &self.takes[function as usize]
         };
-        list.iter().find(|(l, _)| *l == id).map(|(_, s)| *s)
+        list.iter().find(|(l, _)| *l == id).map(|(_, fact)| fact.step)
     }
 
     /// The calls from `function` down to where it takes lock `id`: each call site, then the
@@ -420,12 +569,12 @@ impl<'p> LockModel<'p> {
 
     /// The calls from `function` down to the blocking call it makes.
     pub fn block_path(&self, function: FuncId) -> Vec<(FuncId, TextRange)> {
-        self.follow(function, |f| self.blocks[f as usize].map(|b| b.step))
+        self.follow(function, |f| self.blocks[f as usize].map(|b| b.fact.step))
     }
 
     /// The calls from `function` down to the callback it makes.
     pub fn callback_path(&self, function: FuncId) -> Vec<(FuncId, TextRange)> {
-        self.follow(function, |f| self.calls_back[f as usize].map(|(s, _)| s))
+        self.follow(function, |f| self.calls_back[f as usize].map(|fact| fact.step))
     }
 
     fn follow(
@@ -449,6 +598,25 @@ impl<'p> LockModel<'p> {
             }
         }
         out
+    }
+
+    /// Whether `function` is test code: tests block under locks and poll on purpose, to
+    /// orchestrate the threads they test.
+    pub fn in_tests(&self, function: FuncId) -> bool {
+        self.project
+            .is_test_module(self.project.functions[function as usize].0 as usize)
+    }
+
+    /// Whether code that may run at the same time as `at` in `function`, on another thread,
+    /// takes `lock` too: some thread would wait for it.
+    pub fn contended(&self, function: FuncId, at: TextRange, lock: &Loc) -> bool {
+        let Some(id) = self.id(lock) else {
+            return false;
+        };
+        let here = self.threads_at(function, at);
+        self.sites[id as usize]
+            .iter()
+            .any(|&(g, range)| self.project.may_meet(&here, &self.threads_at(g, range)))
     }
 
     /// The threads code at `range` in `function` runs on. Threads the program starts say more
@@ -489,16 +657,10 @@ impl<'p> LockModel<'p> {
     }
 }
 
-fn push_new(list: &mut Vec<(LockId, Step)>, id: LockId, step: Step) {
-    if !list.iter().any(|(l, _)| *l == id) {
-        list.push((id, step));
-    }
-}
-
-fn push_capped(list: &mut Vec<(LockId, Step)>, id: LockId, step: Step) -> bool {
+fn push_capped(list: &mut Vec<(LockId, Fact)>, id: LockId, fact: Fact) -> bool {
     if list.len() >= MAX_LOCKS_PER_FUNCTION || list.iter().any(|(l, _)| *l == id) {
         return false;
     }
-    list.push((id, step));
+    list.push((id, fact));
     true
 }

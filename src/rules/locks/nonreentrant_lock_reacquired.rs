@@ -35,7 +35,7 @@ pub fn check(model: &LockModel, callbacks: &HashSet<(FuncId, TextRange)>) -> Vec
             if !model.is_non_reentrant(&lock) {
                 continue;
             }
-            let held = model.held_here(f, &acquisition.held);
+            let held = model.held_here(f, &acquisition.held, acquisition.range);
             let Some((_, first)) = held.iter().find(|(l, _)| *l == lock) else {
                 continue;
             };
@@ -61,7 +61,7 @@ pub fn check(model: &LockModel, callbacks: &HashSet<(FuncId, TextRange)>) -> Vec
                 continue;
             }
             let held: Vec<(Loc, TextRange)> = model
-                .held_here(f, &call.held)
+                .held_here(f, &call.held, call.range)
                 .into_iter()
                 .filter(|(l, _)| model.is_non_reentrant(l))
                 .collect();
@@ -82,7 +82,7 @@ pub fn check(model: &LockModel, callbacks: &HashSet<(FuncId, TextRange)>) -> Vec
                     if own && (call.receiver != Receiver::Own || !held_via_self(model, f, lock)) {
                         continue;
                     }
-                    if model.take_step(edge.callee, id, own).is_none() {
+                    if !model.takes_via(f, edge, own).contains(&id) {
                         continue;
                     }
                     let mut path = vec![(f, call.range)];
