@@ -132,6 +132,8 @@ pub struct PollLoop {
     #[serde(skip)]
     pub test: TextRange,
     pub flags: Vec<Loc>,
+    /// The state is read through `self`.
+    pub via_self: bool,
     pub pause: Pause,
     /// The `time.sleep(...)` call, or the loop for a spin.
     #[serde(skip)]
@@ -507,6 +509,7 @@ impl Builder<'_> {
         };
         let mut found = Vec::new();
         self.collect_checked(test, &mut found);
+        let via_self = found.iter().any(|(_, via_self)| *via_self);
         let mut flags: Vec<Loc> = found.into_iter().map(|(loc, _)| loc).collect();
         flags.sort();
         flags.dedup();
@@ -527,6 +530,7 @@ impl Builder<'_> {
         self.summary().locking.polls.push(PollLoop {
             test: test.range(),
             flags,
+            via_self,
             pause,
             pause_range,
         });

@@ -43,7 +43,7 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
             continue;
         }
         for poll in &project.function(f).locking.polls {
-            let loop_threads = project.access_threads(f, poll.test, false);
+            let loop_threads = project.access_threads(f, poll.test, poll.via_self);
             let found = poll.flags.iter().find_map(|flag| {
                 if !project.is_project_location(flag) {
                     return None;
@@ -136,10 +136,15 @@ fn other_thread(project: &Project, polling: &AccessThreads, writer: &AccessThrea
     match (polling.threads.is_empty(), writer.threads.is_empty()) {
         (true, true) => false,
         (true, false) | (false, true) => true,
-        (false, false) => polling.threads.iter().any(|&a| {
-            writer.threads.iter().any(|&b| {
-                a != b || matches!(a, Thread::Root(g) if project.group_many[g as usize])
+        // Several threads of one group meet unless each works on an object of its own.
+        (false, false) => {
+            let per_thread = polling.per_thread_self && writer.per_thread_self;
+            polling.threads.iter().any(|&a| {
+                writer
+                    .threads
+                    .iter()
+                    .any(|&b| a != b || project.threads_meet(a, b, per_thread))
             })
-        }),
+        }
     }
 }

@@ -358,8 +358,13 @@ impl<'p> LockModel<'p> {
         };
         let exempt = match kind {
             // A timed or non-blocking `get` does not wait for long; whether a `put` can wait at
-            // all depends on the queue's bound, which snarl does not know.
-            Blocking::QueueGet => call.timeout,
+            // all depends on the queue's bound, which snarl does not know. A timed join or wait
+            // under a lock is a bounded stall, usually a deliberate shutdown step.
+            Blocking::QueueGet
+            | Blocking::ThreadJoin
+            | Blocking::ProcessJoin
+            | Blocking::Wait
+            | Blocking::FutureResult => call.timeout,
             Blocking::QueuePut => true,
             // Reads and writes on a socket under a lock are how a shared connection is kept in
             // order: the lock is the connection's.
@@ -500,12 +505,7 @@ impl<'p> LockModel<'p> {
                     continue;
                 }
                 let edge = &project.edges[g as usize][e];
-                // Only on the same object, or through plain functions: a callback another
-                // object keeps is that object's business.
-                let call = &project.function(g).calls[edge.call as usize];
-                let plain = call.receiver == Receiver::None
-                    && project.function(f).class.is_none();
-                if call.receiver != Receiver::Own && !plain {
+                if !self.carries_callbacks(g, edge) {
                     continue;
                 }
                 let Some(receiver) = self.carry(g, edge, found.receiver) else {
@@ -547,8 +547,19 @@ impl<'p> LockModel<'p> {
 
     /// Whether `edge`'s callee calls a callable from outside, as the caller sees it.
     pub fn calls_back_via(&self, caller: FuncId, edge: &Edge) -> bool {
-        self.calls_back[edge.callee as usize]
-            .is_some_and(|fact| self.carry(caller, edge, fact.receiver).is_some())
+        self.carries_callbacks(caller, edge)
+            && self.calls_back[edge.callee as usize]
+                .is_some_and(|fact| self.carry(caller, edge, fact.receiver).is_some())
+    }
+
+    /// Callbacks count through calls on the same object and through plain functions: a
+    /// callable another object keeps is that object's business.
+    fn carries_callbacks(&self, caller: FuncId, edge: &Edge) -> bool {
+        let call = &self.project.function(caller).calls[edge.call as usize];
+        call.receiver == Receiver::Own
+            || (call.receiver == Receiver::None
+                && !edge.constructor
+                && self.project.function(edge.callee).class.is_none())
     }
 
     /// The step `function` takes towards lock `id` (through its own receiver only when `own`).
