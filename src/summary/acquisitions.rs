@@ -507,6 +507,11 @@ impl Builder<'_> {
             },
             other => other,
         };
+        // Only a test made of shared state alone (`not self._stop`, `self.state == RUN`, `x is
+        // None`) is a poll: a loop that also counts, reads or calls is doing work.
+        if !self.is_flag_test(test) {
+            return;
+        }
         let mut found = Vec::new();
         self.collect_checked(test, &mut found);
         let via_self = found.iter().any(|(_, via_self)| *via_self);
@@ -536,32 +541,54 @@ impl Builder<'_> {
         });
     }
 
-    /// The first `time.sleep(...)` statement in `body`, outside nested loops and functions.
+    /// Whether a loop test reads only shared state: names and attributes of shared locations,
+    /// negated, compared with literals or each other, combined with `and`/`or`.
+    fn is_flag_test(&self, test: &Expr) -> bool {
+        match test {
+            Expr::Name(_) | Expr::Attribute(_) => self.location(test).is_some(),
+            Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => self.is_flag_test(&unary.operand),
+            Expr::BoolOp(node) => node.values.iter().all(|v| self.is_flag_test(v)),
+            Expr::Compare(compare) => {
+                std::iter::once(&*compare.left)
+                    .chain(compare.comparators.iter())
+                    .all(|e| self.is_flag_test(e) || super::effects::is_literal(e))
+                    && std::iter::once(&*compare.left)
+                        .chain(compare.comparators.iter())
+                        .any(|e| self.is_flag_test(e))
+            }
+            _ => false,
+        }
+    }
+
+    /// The first `time.sleep(...)` (not `sleep(0)`) in `body`, outside nested loops, functions
+    /// and exception handlers (a back-off after an error is no poll).
     fn sleep_in(&self, body: &[Stmt]) -> Option<TextRange> {
         for stmt in body {
-            match stmt {
-                Stmt::Expr(e) => {
-                    if let Expr::Call(call) = &*e.value {
+            let found = match stmt {
+                Stmt::Expr(e) => match &*e.value {
+                    Expr::Call(call) => {
                         let name = self
                             .semantic
                             .qualified_name(&self.frame().scopes, &call.func);
-                        if name.as_deref() == Some("time.sleep") {
-                            return Some(call.range());
-                        }
+                        (name.as_deref() == Some("time.sleep") && !sleeps_zero(call))
+                            .then(|| call.range())
                     }
-                }
-                Stmt::If(_) | Stmt::With(_) | Stmt::Try(_) => {
-                    let mut found = None;
-                    crate::semantic::for_each_nested_body(stmt, |inner| {
-                        if found.is_none() {
-                            found = self.sleep_in(inner);
-                        }
-                    });
-                    if found.is_some() {
-                        return found;
-                    }
-                }
-                _ => {}
+                    _ => None,
+                },
+                Stmt::If(node) => self.sleep_in(&node.body).or_else(|| {
+                    node.elif_else_clauses
+                        .iter()
+                        .find_map(|c| self.sleep_in(&c.body))
+                }),
+                Stmt::With(node) => self.sleep_in(&node.body),
+                Stmt::Try(node) => self
+                    .sleep_in(&node.body)
+                    .or_else(|| self.sleep_in(&node.orelse))
+                    .or_else(|| self.sleep_in(&node.finalbody)),
+                _ => None,
+            };
+            if found.is_some() {
+                return found;
             }
         }
         None

@@ -1732,13 +1732,35 @@ impl<'a> Builder<'a> {
                     as usize;
                 self.frame_mut().catches_value_error += value_error;
                 self.frame_mut().catches_key_error += key_error;
+                // A handler runs after some part of the body: it holds the locks held before
+                // the `try` that the body still holds at its end. After the statement, the locks
+                // held on every path that goes on.
+                let before = self.frame().held.clone();
                 self.body(&node.body);
                 self.frame_mut().catches_value_error -= value_error;
                 self.frame_mut().catches_key_error -= key_error;
+                let body_end = self.frame().held.clone();
+                let in_handler: Vec<LockRef> = before
+                    .iter()
+                    .filter(|l| body_end.contains(l))
+                    .cloned()
+                    .collect();
+                let mut ends: Vec<Vec<LockRef>> = Vec::new();
                 for handler in handlers {
+                    self.frame_mut().held = in_handler.clone();
                     self.body(&handler.body);
+                    if !ends_in_exit(&handler.body) {
+                        ends.push(self.frame().held.clone());
+                    }
                 }
+                self.frame_mut().held = body_end;
                 self.body(&node.orelse);
+                let normal = self.frame().held.clone();
+                self.frame_mut().held = normal
+                    .iter()
+                    .filter(|l| ends.iter().all(|end| end.contains(l)))
+                    .cloned()
+                    .collect();
                 self.body(&node.finalbody);
             }
             Stmt::Expr(node) => {

@@ -24,6 +24,14 @@ use crate::python::TextRange;
 use crate::rules::Rule;
 use crate::summary::{BlockingCall, Loc};
 
+/// Where what a wait waits for needs the lock the waiting thread holds: (function, range, what
+/// happens there).
+struct Counterpart {
+    function: FuncId,
+    range: TextRange,
+    what: String,
+}
+
 pub fn check(model: &LockModel) -> Vec<Diagnostic> {
     let project = model.project;
     let mut out = Vec::new();
@@ -38,69 +46,76 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
                 let cond = model.identity(f, cond);
                 held.retain(|(l, _)| *l != cond);
             }
-            let Some((lock, taken)) = held.first().cloned() else {
-                continue;
-            };
             let Some(kind) = model.blocking_kind(op) else {
                 continue;
             };
-            let name = model.text(f, taken);
             let call = model.text(f, op.range);
-            let deadlock = thread_taking(model, op, &lock);
-            // Some other thread must need the lock for the wait to stall anyone.
-            if deadlock.is_none() && !model.contended(f, op.range, &lock) {
-                continue;
-            }
-            let mut message = format!(
-                "`{call}` {} while `{name}` is held (taken at {})",
-                kind.describe(),
-                line_of(model, f, f, taken)
-            );
-            let diagnostic;
-            match deadlock {
-                Some((entry, range)) => {
-                    message.push_str(&format!(
-                        ", and the thread it joins takes `{name}` in `{}` ({}): if that thread is waiting for `{name}`, neither can go on (deadlock)",
-                        model.name(entry),
-                        line_of(model, f, entry, range)
-                    ));
-                    diagnostic = Diagnostic::new(
-                        Rule::BlockingCallUnderLock,
-                        model.span(f, op.range),
-                        message,
-                    )
-                    .with_confidence(Confidence::High)
-                    .with_related(model.span(f, taken), format!("`{name}` taken here"))
-                    .with_related(
-                        model.span(entry, range),
-                        format!("the joined thread takes `{name}` here"),
-                    );
-                }
-                None => {
-                    message.push_str(&format!(
-                        ": every other thread that needs `{name}` waits as long as it does"
-                    ));
-                    diagnostic = Diagnostic::new(
-                        Rule::BlockingCallUnderLock,
-                        model.span(f, op.range),
-                        message,
-                    )
-                    .with_confidence(Confidence::Medium)
-                    .with_related(model.span(f, taken), format!("`{name}` taken here"));
-                }
-            }
-            out.push(diagnostic.with_help(help(kind, &name)));
+            let diagnostic = if model.propagates(kind) {
+                // Slow work under a lock: it stalls the other code that needs the lock.
+                let Some((lock, taken)) = held
+                    .iter()
+                    .find(|(l, _)| model.contended(f, op.range, l))
+                    .cloned()
+                else {
+                    continue;
+                };
+                let name = model.text(f, taken);
+                Diagnostic::new(
+                    Rule::BlockingCallUnderLock,
+                    model.span(f, op.range),
+                    format!(
+                        "`{call}` {} while `{name}` is held (taken at {}): every other thread that needs `{name}` waits as long as it does",
+                        kind.describe(),
+                        line_of(model, f, f, taken)
+                    ),
+                )
+                .with_help(help(kind, &name))
+                .with_confidence(Confidence::Medium)
+                .with_related(model.span(f, taken), format!("`{name}` taken here"))
+                .with_related(
+                    model.span(f, model.acquired_at(f, &lock, op.range)),
+                    format!("`{name}` held here"),
+                )
+            } else {
+                // A wait under a lock is a deadlock when what it waits for needs that lock.
+                let Some(((_, taken), counterpart)) = held.iter().find_map(|(lock, taken)| {
+                    counterpart(model, f, op, kind, lock).map(|c| ((lock.clone(), *taken), c))
+                }) else {
+                    continue;
+                };
+                let name = model.text(f, taken);
+                Diagnostic::new(
+                    Rule::BlockingCallUnderLock,
+                    model.span(f, op.range),
+                    format!(
+                        "`{call}` {} while `{name}` is held (taken at {}), and {} ({}): if it is waiting for `{name}`, neither can go on (deadlock)",
+                        kind.describe(),
+                        line_of(model, f, f, taken),
+                        counterpart.what,
+                        line_of(model, f, counterpart.function, counterpart.range),
+                    ),
+                )
+                .with_help(help(kind, &name))
+                .with_confidence(Confidence::High)
+                .with_related(model.span(f, taken), format!("`{name}` taken here"))
+                .with_related(
+                    model.span(counterpart.function, counterpart.range),
+                    format!("`{name}` needed here"),
+                )
+            };
+            out.push(diagnostic);
         }
         // A call made under the lock that blocks further down.
         let edges = &project.edges[f as usize];
         for (index, call) in summary.calls.iter().enumerate() {
             let held = model.held_here(f, &call.held, call.range);
-            let Some((lock, taken)) = held.first().cloned() else {
+            let Some((_, taken)) = held
+                .iter()
+                .find(|(l, _)| model.contended(f, call.range, l))
+                .cloned()
+            else {
                 continue;
             };
-            if !model.contended(f, call.range, &lock) {
-                continue;
-            }
             let Some(edge) = edges
                 .iter()
                 .filter(|e| e.call as usize == index)
@@ -145,6 +160,67 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// What the wait waits for, where it needs `lock`: the joined thread taking it, a `put` on the
+/// queue made under it, a `notify` of the condition made under it.
+fn counterpart(
+    model: &LockModel,
+    function: FuncId,
+    op: &BlockingCall,
+    kind: Blocking,
+    lock: &Loc,
+) -> Option<Counterpart> {
+    let project = model.project;
+    match kind {
+        Blocking::ThreadJoin => {
+            let (entry, range) = thread_taking(model, op, lock)?;
+            Some(Counterpart {
+                function: entry,
+                range,
+                what: format!("the thread it joins takes it in `{}`", model.name(entry)),
+            })
+        }
+        Blocking::QueueGet => {
+            let queue = project.canonical_loc(op.receiver.as_ref()?);
+            (0..project.functions.len() as FuncId).find_map(|g| {
+                let put = project.function(g).locking.blocking.iter().find(|b| {
+                    b.method == "put"
+                        && b.receiver.as_ref().map(|r| project.canonical_loc(r)).as_ref()
+                            == Some(&queue)
+                        && model
+                            .held_here(g, &b.held, b.range)
+                            .iter()
+                            .any(|(l, _)| l == lock)
+                })?;
+                Some(Counterpart {
+                    function: g,
+                    range: put.range,
+                    what: format!("`{}` puts into that queue with it held", model.name(g)),
+                })
+            })
+        }
+        Blocking::Wait => {
+            // `cond.wait()` under another lock: the notifier needs that lock too.
+            let cond = model.identity(function, op.waits_on.as_ref()?);
+            (0..project.functions.len() as FuncId).find_map(|g| {
+                let notify = project.function(g).locking.condition_ops.iter().find(|c| {
+                    c.method.starts_with("notify")
+                        && model.identity(g, &c.cond) == cond
+                        && model
+                            .held_here(g, &c.held, c.range)
+                            .iter()
+                            .any(|(l, _)| l == lock)
+                })?;
+                Some(Counterpart {
+                    function: g,
+                    range: notify.range,
+                    what: format!("`{}` notifies that condition with it held", model.name(g)),
+                })
+            })
+        }
+        _ => None,
+    }
 }
 
 /// For a `join()` of a thread whose code takes `lock`: the thread's function and where it

@@ -375,6 +375,16 @@ impl<'p> LockModel<'p> {
         (!exempt).then_some(kind)
     }
 
+    /// Whether a blocking call is slow work that stalls a lock's other users wherever it runs
+    /// under it (and so counts through calls): a sleep, network I/O, a subprocess. Waits for
+    /// other threads count only where what they wait for needs the lock.
+    pub fn propagates(&self, kind: Blocking) -> bool {
+        matches!(
+            kind,
+            Blocking::Sleep | Blocking::Network | Blocking::Subprocess
+        )
+    }
+
     fn compute_blocks(&mut self) {
         let project = self.project;
         let mut queue = VecDeque::new();
@@ -385,7 +395,8 @@ impl<'p> LockModel<'p> {
                 .blocking
                 .iter()
                 .filter(|b| b.waits_on.is_none())
-                .find_map(|b| self.blocking_kind(b).map(|kind| (kind, b.range)));
+                .filter_map(|b| self.blocking_kind(b).map(|kind| (kind, b.range)))
+                .find(|(kind, _)| self.propagates(*kind));
             if let Some((kind, range)) = direct {
                 self.blocks[f as usize] = Some(Blocks {
                     kind,
@@ -434,6 +445,14 @@ impl<'p> LockModel<'p> {
     /// parameter, an attribute some method sets from a parameter (and no method of that name),
     /// an element of an attribute that parameters are registered in.
     pub fn is_foreign(&self, function: FuncId, call: &ForeignCall) -> bool {
+        let name = match &call.source {
+            CallbackSource::Param { name } | CallbackSource::Attr { name } => name,
+            CallbackSource::Element { attr } => attr,
+        };
+        // A class or factory passed in makes an object; it is no callback.
+        if names_a_class(name) {
+            return false;
+        }
         let summary = self.project.function(function);
         let attr_from_param = |attr: &str| -> bool {
             let Some(class) = &summary.class else {
@@ -618,16 +637,17 @@ impl<'p> LockModel<'p> {
             .is_test_module(self.project.functions[function as usize].0 as usize)
     }
 
-    /// Whether code that may run at the same time as `at` in `function`, on another thread,
-    /// takes `lock` too: some thread would wait for it.
+    /// Whether other code, that may run at the same time as `at` in `function` on another
+    /// thread, takes `lock` too: some thread would wait for it. A lock only this function takes
+    /// serializes this function, which is what it is for.
     pub fn contended(&self, function: FuncId, at: TextRange, lock: &Loc) -> bool {
         let Some(id) = self.id(lock) else {
             return false;
         };
         let here = self.threads_at(function, at);
-        self.sites[id as usize]
-            .iter()
-            .any(|&(g, range)| self.project.may_meet(&here, &self.threads_at(g, range)))
+        self.sites[id as usize].iter().any(|&(g, range)| {
+            g != function && self.project.may_meet(&here, &self.threads_at(g, range))
+        })
     }
 
     /// The threads code at `range` in `function` runs on. Threads the program starts say more
@@ -666,6 +686,16 @@ impl<'p> LockModel<'p> {
             _ => summary.name.clone(),
         }
     }
+}
+
+/// Whether a callable's name says it is a class or a factory (`cls`, `_wrappedClass`,
+/// `node_factory`, `Handler`).
+fn names_a_class(name: &str) -> bool {
+    let lower = name.trim_start_matches('_').to_ascii_lowercase();
+    name.trim_start_matches('_').starts_with(|c: char| c.is_ascii_uppercase())
+        || ["class", "cls", "type", "factory", "constructor", "klass"]
+            .iter()
+            .any(|suffix| lower.ends_with(suffix))
 }
 
 fn push_capped(list: &mut Vec<(LockId, Fact)>, id: LockId, fact: Fact) -> bool {
