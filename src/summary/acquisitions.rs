@@ -89,6 +89,8 @@ pub struct BlockingCall {
     pub waits_on: Option<LockRef>,
     /// It passes a timeout or asks not to block (`get(timeout=1)`, `put(x, block=False)`).
     pub timeout: bool,
+    /// It is in an `except` handler (a back-off before a retry).
+    pub in_handler: bool,
 }
 
 /// Where a callable called here comes from.
@@ -176,6 +178,7 @@ impl Builder<'_> {
     /// callable from outside, a parameter registered in an attribute.
     pub(super) fn note_lock_call(&mut self, call: &ast::ExprCall, qualified: Option<&str>) {
         let held = self.frame().held.clone();
+        let in_handler = self.frame().in_handler > 0;
         if let Some(qualified) = qualified {
             if let Some(kind) = catalogue::function(qualified).and_then(|e| e.blocks) {
                 if !(kind == Blocking::Sleep && sleeps_zero(call)) {
@@ -189,6 +192,7 @@ impl Builder<'_> {
                         joins_target: None,
                         waits_on: None,
                         timeout: has_timeout(call, 0),
+                        in_handler,
                     });
                 }
             }
@@ -241,6 +245,7 @@ impl Builder<'_> {
         method: &str,
         held: Vec<LockRef>,
     ) {
+        let in_handler = self.frame().in_handler > 0;
         // `self._callback(x)`: an attribute that may hold a callable from outside.
         if self.is_receiver(object) {
             let is_own_method = self.frame().class.as_ref().is_some_and(|class| {
@@ -299,6 +304,7 @@ impl Builder<'_> {
                         joins_target: None,
                         waits_on: Some(cond),
                         timeout: has_timeout(call, usize::from(method == "wait_for")),
+                        in_handler,
                     });
                 }
             }
@@ -341,6 +347,7 @@ impl Builder<'_> {
             joins_target,
             waits_on: None,
             timeout: has_timeout(call, positional_timeout),
+            in_handler,
         });
     }
 

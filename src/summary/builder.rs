@@ -254,6 +254,8 @@ pub(super) struct Frame {
     pub submitted: HashSet<String>,
     /// Loop variables over a container attribute (`for cb in self._callbacks:`): (local, attr).
     pub loop_elements: Vec<(String, String)>,
+    /// Nesting depth of `except` handlers being walked.
+    pub in_handler: usize,
     /// The loop depth at which each local was last assigned.
     pub assigned_at: HashMap<String, usize>,
     /// The qualname of this function, for naming nested functions and cells.
@@ -430,6 +432,7 @@ impl<'a> Builder<'a> {
             submitted: HashSet::default(),
             assigned_at: HashMap::default(),
             loop_elements: Vec::new(),
+            in_handler: 0,
             qualname,
             assigning: None,
             threads: Vec::new(),
@@ -1083,6 +1086,7 @@ impl<'a> Builder<'a> {
             submitted: HashSet::default(),
             assigned_at: HashMap::default(),
             loop_elements: Vec::new(),
+            in_handler: 0,
             qualname,
             assigning: None,
             threads: Vec::new(),
@@ -1748,7 +1752,9 @@ impl<'a> Builder<'a> {
                 let mut ends: Vec<Vec<LockRef>> = Vec::new();
                 for handler in handlers {
                     self.frame_mut().held = in_handler.clone();
+                    self.frame_mut().in_handler += 1;
                     self.body(&handler.body);
+                    self.frame_mut().in_handler -= 1;
                     if !ends_in_exit(&handler.body) {
                         ends.push(self.frame().held.clone());
                     }

@@ -183,6 +183,17 @@ fn counterpart(
         }
         Blocking::QueueGet => {
             let queue = project.canonical_loc(op.receiver.as_ref()?);
+            // `for _ in range(q.qsize()): q.get()`: a get after a size check finds its items.
+            if let Some(Loc::Attr { name, .. }) = &op.receiver {
+                let checked = project.function(function).calls.iter().any(|c| {
+                    c.range.start() < op.range.start()
+                        && matches!(&c.receiver, crate::summary::Receiver::OwnAttr { name: n } if n == name)
+                        && matches!(&c.callee, crate::summary::Callee::Method { name: m, .. } if m == "qsize" || m == "empty")
+                });
+                if checked {
+                    return None;
+                }
+            }
             (0..project.functions.len() as FuncId).find_map(|g| {
                 let put = project.function(g).locking.blocking.iter().find(|b| {
                     b.method == "put"

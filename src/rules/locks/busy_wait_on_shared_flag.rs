@@ -98,7 +98,7 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
                 Rule::BusyWaitOnSharedFlag,
                 model.span(f, poll.test),
                 format!(
-                    "`while {test}` polls `{}`, which `{}` sets {on}, and {what}: {why}",
+                    "this loop polls `{test}`, and `{}` is set by `{}` {on}; the loop {what}: {why}",
                     flag.display(),
                     model.name(writer),
                 ),

@@ -369,6 +369,8 @@ impl<'p> LockModel<'p> {
             // Reads and writes on a socket under a lock are how a shared connection is kept in
             // order: the lock is the connection's.
             Blocking::Network => call.receiver_type.as_deref() == Some("socket.socket"),
+            // A back-off in an error handler before a retry.
+            Blocking::Sleep => call.in_handler,
             Blocking::LockAcquire | Blocking::File => true,
             _ => false,
         };
