@@ -628,7 +628,7 @@ impl SemanticModel {
             // A class defined further down this module (`from __future__ import annotations`).
             Expr::Name(name)
                 if scopes.lookup(name.id.as_str()).is_none()
-                    && self.module_bindings.get(name.id.as_str()).is_none()
+                    && !self.module_bindings.contains_key(name.id.as_str())
                     && !BUILTINS.contains(&name.id.as_str())
                     && name.id.starts_with(|c: char| c.is_ascii_uppercase()) =>
             {

@@ -160,7 +160,9 @@ impl Builder<'_> {
     ) {
         let via_self = match expr {
             Expr::Attribute(attribute) => self.is_receiver(&attribute.value),
-            Expr::Call(call) => matches!(&*call.func, Expr::Attribute(a) if self.is_receiver(&a.value)),
+            Expr::Call(call) => {
+                matches!(&*call.func, Expr::Attribute(a) if self.is_receiver(&a.value))
+            }
             _ => false,
         };
         let mut held = self.frame().held.clone();
@@ -187,7 +189,11 @@ impl Builder<'_> {
                         held: held.clone(),
                         kind: Some(kind),
                         receiver_type: None,
-                        method: qualified.rsplit('.').next().unwrap_or(qualified).to_string(),
+                        method: qualified
+                            .rsplit('.')
+                            .next()
+                            .unwrap_or(qualified)
+                            .to_string(),
                         receiver: None,
                         joins_target: None,
                         waits_on: None,
@@ -206,8 +212,8 @@ impl Builder<'_> {
             Expr::Name(name) => {
                 let id = name.id.as_str();
                 let frame = self.frame();
-                let is_receiver = frame.self_name.as_deref() == Some(id)
-                    || frame.cls_name.as_deref() == Some(id);
+                let is_receiver =
+                    frame.self_name.as_deref() == Some(id) || frame.cls_name.as_deref() == Some(id);
                 let source = if !is_receiver
                     && frame.params.iter().any(|p| p == id)
                     && !frame.reassigned.contains(id)
@@ -265,13 +271,15 @@ impl Builder<'_> {
             return;
         }
         // `self._listeners.append(listener)`: a parameter registered in an attribute.
-        if matches!(method, "append" | "add" | "insert" | "appendleft" | "setdefault") {
+        if matches!(
+            method,
+            "append" | "add" | "insert" | "appendleft" | "setdefault"
+        ) {
             if let Some(attr) = self.receiver_attr_name(object) {
-                let passes_param = call
-                    .arguments
-                    .args
-                    .iter()
-                    .any(|a| self.param_index(a).is_some_and(|i| i > 0 || self.frame().self_name.is_none()));
+                let passes_param = call.arguments.args.iter().any(|a| {
+                    self.param_index(a)
+                        .is_some_and(|i| i > 0 || self.frame().self_name.is_none())
+                });
                 if passes_param {
                     self.summary().locking.param_attrs.push(attr);
                 }
@@ -314,8 +322,7 @@ impl Builder<'_> {
             Some(ty) if ty.starts_with("asyncio.") => return,
             Some(ty) => match catalogue::method(ty, method).and_then(|e| e.blocks) {
                 Some(kind) => (Some(kind), Some(ty.to_string())),
-                None if PROJECT_BLOCKING_METHODS.contains(&method) && !is_standard(ty) =>
-                {
+                None if PROJECT_BLOCKING_METHODS.contains(&method) && !is_standard(ty) => {
                     (None, Some(ty.to_string()))
                 }
                 None => return,
@@ -384,12 +391,16 @@ impl Builder<'_> {
                 Some(Blocking::ProcessJoin)
             }
             "wait" if timeout_only && name.contains("event") => Some(Blocking::Wait),
-            "result" if timeout_only && (self.is_submitted_future(object) || name.contains("future")) => {
+            "result"
+                if timeout_only
+                    && (self.is_submitted_future(object) || name.contains("future")) =>
+            {
                 Some(Blocking::FutureResult)
             }
-            "get" if call.arguments.args.is_empty()
-                && call.arguments.keywords.is_empty()
-                && (name.ends_with("queue") || name.ends_with("_q")) =>
+            "get"
+                if call.arguments.args.is_empty()
+                    && call.arguments.keywords.is_empty()
+                    && (name.ends_with("queue") || name.ends_with("_q")) =>
             {
                 Some(Blocking::QueueGet)
             }
@@ -411,7 +422,10 @@ impl Builder<'_> {
                 .then_some(*index)
         })?;
         let functions = &self.functions;
-        functions[frame.index].spawns.get(index).map(|s| s.target.clone())
+        functions[frame.index]
+            .spawns
+            .get(index)
+            .map(|s| s.target.clone())
     }
 
     /// Whether `object` is a condition: by its type where known, else by a name that says so.
@@ -458,8 +472,7 @@ impl Builder<'_> {
         if is_param {
             self.summary().locking.param_attrs.push(attr.clone());
         }
-        let spawned = self
-            .functions[self.frame().index]
+        let spawned = self.functions[self.frame().index]
             .spawns
             .iter()
             .rev()
@@ -486,7 +499,11 @@ impl Builder<'_> {
                     .qualified_name(&self.frame().scopes, &call.func)?;
                 matches!(
                     name.as_str(),
-                    "builtins.list" | "builtins.tuple" | "builtins.set" | "builtins.sorted" | "builtins.reversed"
+                    "builtins.list"
+                        | "builtins.tuple"
+                        | "builtins.set"
+                        | "builtins.sorted"
+                        | "builtins.reversed"
                 )
                 .then(|| call.arguments.args.first())
                 .flatten()
@@ -500,7 +517,8 @@ impl Builder<'_> {
     pub(super) fn note_poll(&mut self, node: &ast::StmtWhile) {
         // `while True: if self._stopped: break; ...` polls in its first test.
         let test: &Expr = match &*node.test {
-            Expr::BooleanLiteral(b) if b.value => match node.body.iter().find_map(|stmt| match stmt {
+            Expr::BooleanLiteral(b) if b.value => match node.body.iter().find_map(|stmt| match stmt
+            {
                 Stmt::If(inner)
                     if inner.elif_else_clauses.is_empty()
                         && matches!(inner.body.last(), Some(Stmt::Break(_) | Stmt::Return(_))) =>
@@ -553,7 +571,9 @@ impl Builder<'_> {
     fn is_flag_test(&self, test: &Expr) -> bool {
         match test {
             Expr::Name(_) | Expr::Attribute(_) => self.location(test).is_some(),
-            Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => self.is_flag_test(&unary.operand),
+            Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => {
+                self.is_flag_test(&unary.operand)
+            }
             Expr::BoolOp(node) => node.values.iter().all(|v| self.is_flag_test(v)),
             Expr::Compare(compare) => {
                 std::iter::once(&*compare.left)
@@ -662,15 +682,24 @@ pub fn acquire_blocks(call: &ast::ExprCall) -> bool {
         _ => false,
     };
     // A variable may be `False`: such an acquire may not wait.
-    let truthy_literal = |e: &Expr| matches!(e, Expr::BooleanLiteral(_) | Expr::NumberLiteral(_)) && !falsy(e);
+    let truthy_literal =
+        |e: &Expr| matches!(e, Expr::BooleanLiteral(_) | Expr::NumberLiteral(_)) && !falsy(e);
     let first_falsy = args.args.first().is_some_and(|a| !truthy_literal(a));
-    let timed = args.args.get(1).is_some_and(|a| !matches!(a, Expr::NoneLiteral(_)) && !matches!(a, Expr::UnaryOp(_)));
-    let keyword = args.keywords.iter().any(|k| match k.arg.as_ref().map(|a| a.as_str()) {
-        Some("blocking") => !matches!(&k.value, Expr::BooleanLiteral(b) if b.value),
-        Some("timeout") => !matches!(k.value, Expr::NoneLiteral(_))
-            && !matches!(&k.value, Expr::UnaryOp(u) if u.op == ast::UnaryOp::USub),
-        _ => false,
-    });
+    let timed = args
+        .args
+        .get(1)
+        .is_some_and(|a| !matches!(a, Expr::NoneLiteral(_)) && !matches!(a, Expr::UnaryOp(_)));
+    let keyword = args
+        .keywords
+        .iter()
+        .any(|k| match k.arg.as_ref().map(|a| a.as_str()) {
+            Some("blocking") => !matches!(&k.value, Expr::BooleanLiteral(b) if b.value),
+            Some("timeout") => {
+                !matches!(k.value, Expr::NoneLiteral(_))
+                    && !matches!(&k.value, Expr::UnaryOp(u) if u.op == ast::UnaryOp::USub)
+            }
+            _ => false,
+        });
     !(first_falsy || timed || keyword)
 }
 

@@ -863,15 +863,16 @@ impl<'a> Builder<'a> {
         let info = info.clone();
         let qualname = info.qualname.clone();
         let facts = class_facts(self.semantic, def, &qualname);
-        self.lock_kinds.extend(facts.lock_kinds.iter().map(|(name, kind)| {
-            (
-                Loc::Attr {
-                    class: qualname.clone(),
-                    name: name.clone(),
-                },
-                kind.clone(),
-            )
-        }));
+        self.lock_kinds
+            .extend(facts.lock_kinds.iter().map(|(name, kind)| {
+                (
+                    Loc::Attr {
+                        class: qualname.clone(),
+                        name: name.clone(),
+                    },
+                    kind.clone(),
+                )
+            }));
         self.counting.extend(
             facts
                 .counting
@@ -1177,11 +1178,9 @@ impl ClassFacts {
                     }),
                     _ => None,
                 },
-                Expr::Name(n) if !params.iter().any(|p| p == n.id.as_str()) => {
-                    Some(Loc::Global {
-                        name: semantic.qualify(n.id.as_str()),
-                    })
-                }
+                Expr::Name(n) if !params.iter().any(|p| p == n.id.as_str()) => Some(Loc::Global {
+                    name: semantic.qualify(n.id.as_str()),
+                }),
                 _ => None,
             };
             let qualified = |e: &Expr| semantic.qualified_name(&scopes, e);
@@ -1778,7 +1777,12 @@ impl<'a> Builder<'a> {
                             "acquire" => {
                                 if let Some(lock) = self.lock_of(&attribute.value) {
                                     let blocks = super::acquisitions::acquire_blocks(call);
-                                    self.note_acquisition(lock.clone(), &attribute.value, &[], blocks);
+                                    self.note_acquisition(
+                                        lock.clone(),
+                                        &attribute.value,
+                                        &[],
+                                        blocks,
+                                    );
                                     self.frame_mut().held.push(lock);
                                     // A blocking call all the same.
                                     self.asyncio_in_call(call, None);

@@ -96,11 +96,9 @@ pub fn lock_kind(
             let over = match over {
                 None | Some(Expr::NoneLiteral(_)) => ConditionLock::OwnRLock,
                 Some(Expr::Call(inner)) => match qualified(&inner.func).as_deref() {
-                    Some(
-                        "threading.Lock"
-                        | "multiprocessing.Lock"
-                        | "_thread.allocate_lock",
-                    ) => ConditionLock::OwnLock,
+                    Some("threading.Lock" | "multiprocessing.Lock" | "_thread.allocate_lock") => {
+                        ConditionLock::OwnLock
+                    }
                     Some("threading.RLock" | "multiprocessing.RLock") => ConditionLock::OwnRLock,
                     _ => ConditionLock::Unknown,
                 },

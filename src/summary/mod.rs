@@ -40,12 +40,11 @@ use serde::Serialize;
 use crate::python::TextRange;
 use crate::source::FileId;
 
+pub use acquisitions::acquire_blocks;
 pub use acquisitions::{
-    Acquisition, BlockingCall, CallbackSource, ConditionOp, ForeignCall, LockFacts, Pause,
-    PollLoop,
+    Acquisition, BlockingCall, CallbackSource, ConditionOp, ForeignCall, LockFacts, Pause, PollLoop,
 };
 pub use builder::summarize;
-pub use acquisitions::acquire_blocks;
 pub use locks::{is_thread_lock_type, lock_like_name, ConditionLock, LockKind};
 
 /// An abstract shared location.

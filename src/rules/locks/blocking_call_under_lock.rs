@@ -149,8 +149,8 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
             .with_confidence(Confidence::Medium)
             .with_related(model.span(f, taken), format!("`{name}` taken here"));
             for &(g, range) in &path[1..path.len() - 1] {
-                diagnostic =
-                    diagnostic.with_related(model.span(g, range), format!("`{}` calls", model.name(g)));
+                diagnostic = diagnostic
+                    .with_related(model.span(g, range), format!("`{}` calls", model.name(g)));
             }
             diagnostic = diagnostic.with_related(
                 model.span(last_f, last_range),
@@ -197,7 +197,10 @@ fn counterpart(
             (0..project.functions.len() as FuncId).find_map(|g| {
                 let put = project.function(g).locking.blocking.iter().find(|b| {
                     b.method == "put"
-                        && b.receiver.as_ref().map(|r| project.canonical_loc(r)).as_ref()
+                        && b.receiver
+                            .as_ref()
+                            .map(|r| project.canonical_loc(r))
+                            .as_ref()
                             == Some(&queue)
                         && model
                             .held_here(g, &b.held, b.range)
@@ -236,11 +239,7 @@ fn counterpart(
 
 /// For a `join()` of a thread whose code takes `lock`: the thread's function and where it
 /// takes the lock.
-fn thread_taking(
-    model: &LockModel,
-    op: &BlockingCall,
-    lock: &Loc,
-) -> Option<(FuncId, TextRange)> {
+fn thread_taking(model: &LockModel, op: &BlockingCall, lock: &Loc) -> Option<(FuncId, TextRange)> {
     if op.method != "join" {
         return None;
     }

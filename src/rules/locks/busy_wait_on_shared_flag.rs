@@ -112,8 +112,8 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
                 format!("`{}` set here", flag.display()),
             );
             if poll.pause == Pause::Sleep {
-                diagnostic =
-                    diagnostic.with_related(model.span(f, poll.pause_range), "the loop sleeps here");
+                diagnostic = diagnostic
+                    .with_related(model.span(f, poll.pause_range), "the loop sleeps here");
             }
             out.push(diagnostic);
         }

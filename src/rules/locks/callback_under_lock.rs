@@ -59,36 +59,27 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
                 source(call),
                 line_of(model, f, f, taken)
             );
-            let diagnostic;
-            match retakes {
+            let diagnostic = match retakes {
                 Some((g, range)) => {
                     message.push_str(&format!(
                         ", and the callable passed here takes `{name}` again (`{}` at {}): the thread deadlocks on itself",
                         model.name(g),
                         line_of(model, f, g, range)
                     ));
-                    diagnostic = Diagnostic::new(
-                        Rule::CallbackUnderLock,
-                        model.span(f, call.range),
-                        message,
-                    )
-                    .with_confidence(Confidence::High)
-                    .with_related(model.span(f, taken), format!("`{name}` taken here"))
-                    .with_related(model.span(g, range), format!("`{name}` taken again here"));
+                    Diagnostic::new(Rule::CallbackUnderLock, model.span(f, call.range), message)
+                        .with_confidence(Confidence::High)
+                        .with_related(model.span(f, taken), format!("`{name}` taken here"))
+                        .with_related(model.span(g, range), format!("`{name}` taken again here"))
                 }
                 None => {
                     message.push_str(&format!(
                         ": if it calls back into this code and takes `{name}`, the thread deadlocks on itself, and every other thread waits while it runs"
                     ));
-                    diagnostic = Diagnostic::new(
-                        Rule::CallbackUnderLock,
-                        model.span(f, call.range),
-                        message,
-                    )
-                    .with_confidence(Confidence::Medium)
-                    .with_related(model.span(f, taken), format!("`{name}` taken here"));
+                    Diagnostic::new(Rule::CallbackUnderLock, model.span(f, call.range), message)
+                        .with_confidence(Confidence::Medium)
+                        .with_related(model.span(f, taken), format!("`{name}` taken here"))
                 }
-            }
+            };
             out.push(diagnostic.with_help(help(&name)));
         }
         // A call made under the lock that calls back further down.
@@ -102,7 +93,12 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
             let Some((_, taken)) = held.first().cloned() else {
                 continue;
             };
-            if summary.locking.callbacks.iter().any(|c| c.range == call.range) {
+            if summary
+                .locking
+                .callbacks
+                .iter()
+                .any(|c| c.range == call.range)
+            {
                 continue;
             }
             let Some(edge) = edges
@@ -143,11 +139,13 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
             .with_confidence(Confidence::Medium)
             .with_related(model.span(f, taken), format!("`{name}` taken here"));
             for &(g, range) in &path[1..path.len() - 1] {
-                diagnostic =
-                    diagnostic.with_related(model.span(g, range), format!("`{}` calls", model.name(g)));
+                diagnostic = diagnostic
+                    .with_related(model.span(g, range), format!("`{}` calls", model.name(g)));
             }
-            diagnostic = diagnostic
-                .with_related(model.span(last_f, last_range), "the callable from outside is called here");
+            diagnostic = diagnostic.with_related(
+                model.span(last_f, last_range),
+                "the callable from outside is called here",
+            );
             out.push(diagnostic);
         }
     }

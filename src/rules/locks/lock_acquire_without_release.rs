@@ -24,15 +24,62 @@ use crate::summary::acquire_blocks;
 
 /// Calls that do not raise in practice: container and logging methods, a few builtins.
 const SAFE_METHODS: &[&str] = &[
-    "append", "appendleft", "add", "discard", "get", "setdefault", "copy", "items", "keys",
-    "values", "notify", "notify_all", "wait", "wait_for", "set", "clear", "is_set", "debug",
-    "info", "warning", "warn", "error", "exception", "critical", "log", "locked", "time",
-    "monotonic", "perf_counter", "is_alive",
+    "append",
+    "appendleft",
+    "add",
+    "discard",
+    "get",
+    "setdefault",
+    "copy",
+    "items",
+    "keys",
+    "values",
+    "notify",
+    "notify_all",
+    "wait",
+    "wait_for",
+    "set",
+    "clear",
+    "is_set",
+    "debug",
+    "info",
+    "warning",
+    "warn",
+    "error",
+    "exception",
+    "critical",
+    "log",
+    "locked",
+    "time",
+    "monotonic",
+    "perf_counter",
+    "is_alive",
 ];
 const SAFE_FUNCTIONS: &[&str] = &[
-    "len", "isinstance", "id", "bool", "callable", "print", "str", "repr", "int", "float",
-    "list", "dict", "set", "tuple", "frozenset", "sorted", "min", "max", "sum", "range",
-    "enumerate", "zip", "hasattr", "type",
+    "len",
+    "isinstance",
+    "id",
+    "bool",
+    "callable",
+    "print",
+    "str",
+    "repr",
+    "int",
+    "float",
+    "list",
+    "dict",
+    "set",
+    "tuple",
+    "frozenset",
+    "sorted",
+    "min",
+    "max",
+    "sum",
+    "range",
+    "enumerate",
+    "zip",
+    "hasattr",
+    "type",
 ];
 /// Modules whose functions and classes do not raise in practice when called under a lock:
 /// constructors of locks, events and threads, the current thread, the clock.
@@ -246,7 +293,14 @@ fn statements(
                     held: true,
                     ..Walk::default()
                 };
-                statements(checker, &node.body, lock, &mut inner, in_loop, caught || catches);
+                statements(
+                    checker,
+                    &node.body,
+                    lock,
+                    &mut inner,
+                    in_loop,
+                    caught || catches,
+                );
                 merge(walk, &inner);
                 let mut held = inner.held;
                 for handler in &node.handlers {

@@ -15,8 +15,8 @@
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
-use super::model::{LockId, LockModel};
 use super::describe_path;
+use super::model::{LockId, LockModel};
 use crate::diagnostic::{Confidence, Diagnostic, Related};
 use crate::project::{AccessThreads, FuncId};
 use crate::python::TextRange;
@@ -326,7 +326,12 @@ fn compatible(
             project
                 .lockset_at(w.function, &w.held)
                 .iter()
-                .chain(project.contexts[w.function as usize].lockset.iter().flatten())
+                .chain(
+                    project.contexts[w.function as usize]
+                        .lockset
+                        .iter()
+                        .flatten(),
+                )
                 .filter_map(|l| model.id(l))
                 .filter(|id| !cycle.contains(id))
                 .collect()

@@ -13,8 +13,8 @@ use std::collections::{HashMap, VecDeque};
 use crate::catalogue::{self, Blocking};
 use crate::project::link::Target;
 use crate::project::{AccessThreads, ClassId, Edge, FuncId, Project, Thread};
-use crate::rules::races::is_explicit;
 use crate::python::TextRange;
+use crate::rules::races::is_explicit;
 use crate::source::{SourceFiles, Span};
 use crate::summary::{
     BlockingCall, CallbackSource, ConditionLock, ForeignCall, Loc, LockKind, LockRef, Receiver,
@@ -210,7 +210,12 @@ impl<'p> LockModel<'p> {
     /// The receiver class a fact of `callee` (needing `needs`) requires of `caller` through
     /// `edge`; `None` when the edge cannot carry it (a subclass override the caller's object
     /// cannot be).
-    fn carry(&self, caller: FuncId, edge: &Edge, needs: Option<ClassId>) -> Option<Option<ClassId>> {
+    fn carry(
+        &self,
+        caller: FuncId,
+        edge: &Edge,
+        needs: Option<ClassId>,
+    ) -> Option<Option<ClassId>> {
         let call = &self.project.function(caller).calls[edge.call as usize];
         if call.receiver != Receiver::Own {
             // Another object (or none): its class does not constrain the caller's.
@@ -223,11 +228,13 @@ impl<'p> LockModel<'p> {
         let mut required = needs;
         if theirs != mine && self.project.mro(theirs).contains(&mine) {
             required = match required {
-                Some(r) if self.related(r, theirs) => Some(if self.project.mro(r).contains(&theirs) {
-                    r
-                } else {
-                    theirs
-                }),
+                Some(r) if self.related(r, theirs) => {
+                    Some(if self.project.mro(r).contains(&theirs) {
+                        r
+                    } else {
+                        theirs
+                    })
+                }
                 Some(_) => return None,
                 None => Some(theirs),
             };
@@ -590,7 +597,9 @@ impl<'p> LockModel<'p> {
         } else {
             &self.takes[function as usize]
         };
-        list.iter().find(|(l, _)| *l == id).map(|(_, fact)| fact.step)
+        list.iter()
+            .find(|(l, _)| *l == id)
+            .map(|(_, fact)| fact.step)
     }
 
     /// The calls from `function` down to where it takes lock `id`: each call site, then the
@@ -606,7 +615,9 @@ impl<'p> LockModel<'p> {
 
     /// The calls from `function` down to the callback it makes.
     pub fn callback_path(&self, function: FuncId) -> Vec<(FuncId, TextRange)> {
-        self.follow(function, |f| self.calls_back[f as usize].map(|fact| fact.step))
+        self.follow(function, |f| {
+            self.calls_back[f as usize].map(|fact| fact.step)
+        })
     }
 
     fn follow(
@@ -694,7 +705,8 @@ impl<'p> LockModel<'p> {
 /// `node_factory`, `Handler`).
 fn names_a_class(name: &str) -> bool {
     let lower = name.trim_start_matches('_').to_ascii_lowercase();
-    name.trim_start_matches('_').starts_with(|c: char| c.is_ascii_uppercase())
+    name.trim_start_matches('_')
+        .starts_with(|c: char| c.is_ascii_uppercase())
         || ["class", "cls", "type", "factory", "constructor", "klass"]
             .iter()
             .any(|suffix| lower.ends_with(suffix))

@@ -107,8 +107,10 @@ pub fn check(model: &LockModel, callbacks: &HashSet<(FuncId, TextRange)>) -> Vec
                     .with_confidence(Confidence::High)
                     .with_related(model.span(f, *taken), format!("`{name}` taken here"));
                     for &(g, range) in &path[1..path.len() - 1] {
-                        diagnostic = diagnostic
-                            .with_related(model.span(g, range), format!("`{}` calls", model.name(g)));
+                        diagnostic = diagnostic.with_related(
+                            model.span(g, range),
+                            format!("`{}` calls", model.name(g)),
+                        );
                     }
                     diagnostic = diagnostic.with_related(
                         model.span(last_f, last_range),

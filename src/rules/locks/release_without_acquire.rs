@@ -99,7 +99,8 @@ pub fn check(checker: &mut Checker, def: &ast::StmtFunctionDef) {
                 continue;
             }
             let lock = checker.text(object);
-            let Some(release) = unguarded_release(checker, &def.body, lock, var, stmt.range(), false)
+            let Some(release) =
+                unguarded_release(checker, &def.body, lock, var, stmt.range(), false)
             else {
                 continue;
             };
@@ -151,7 +152,9 @@ fn acquire_in(stmt: &Stmt) -> Option<(&Expr, &ast::ExprCall, Shape)> {
         Stmt::Expr(e) => (&*e.value, Shape::Bare),
         Stmt::Assign(assign) => (&*assign.value, Shape::Tested),
         Stmt::If(node) => match &*node.test {
-            Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => (&*unary.operand, Shape::Tested),
+            Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::Not => {
+                (&*unary.operand, Shape::Tested)
+            }
             other => (other, Shape::Tested),
         },
         _ => return None,
@@ -178,11 +181,14 @@ fn may_fail_literally(call: &ast::ExprCall) -> bool {
             .args
             .get(1)
             .is_some_and(|a| !matches!(a, Expr::NoneLiteral(_) | Expr::UnaryOp(_)))
-        || args.keywords.iter().any(|k| match k.arg.as_ref().map(|a| a.as_str()) {
-            Some("blocking") => falsy(&k.value),
-            Some("timeout") => !matches!(k.value, Expr::NoneLiteral(_) | Expr::UnaryOp(_)),
-            _ => false,
-        })
+        || args
+            .keywords
+            .iter()
+            .any(|k| match k.arg.as_ref().map(|a| a.as_str()) {
+                Some("blocking") => falsy(&k.value),
+                Some("timeout") => !matches!(k.value, Expr::NoneLiteral(_) | Expr::UnaryOp(_)),
+                _ => false,
+            })
 }
 
 /// The first `lock.release()` after `after` in `body` that no test of `var` (or of the lock)
@@ -219,9 +225,10 @@ fn unguarded_release(
                     || node
                         .elif_else_clauses
                         .iter()
-                        .any(|c| c.test.as_ref().is_some_and(|t| mentions(t)));
+                        .any(|c| c.test.as_ref().is_some_and(&mentions));
                 let inner_guard = guarded || tested;
-                let mut found = unguarded_release(checker, &node.body, lock, var, after, inner_guard);
+                let mut found =
+                    unguarded_release(checker, &node.body, lock, var, after, inner_guard);
                 for clause in &node.elif_else_clauses {
                     found = found.or_else(|| {
                         unguarded_release(checker, &clause.body, lock, var, after, inner_guard)

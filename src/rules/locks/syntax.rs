@@ -118,7 +118,9 @@ pub fn releases(checker: &Checker, body: &[Stmt], lock: &str) -> bool {
                     .iter()
                     .any(|c| releases(checker, &c.body, lock))
         }
-        Stmt::Try(node) => releases(checker, &node.body, lock) || releases(checker, &node.finalbody, lock),
+        Stmt::Try(node) => {
+            releases(checker, &node.body, lock) || releases(checker, &node.finalbody, lock)
+        }
         other => is_release_of(checker, other, lock),
     })
 }
