@@ -25,9 +25,39 @@ use crate::python::ast::{self, Expr, Stmt};
 use crate::python::{Ranged, TextRange};
 use crate::semantic::Binding;
 
-/// The lock facts of one function.
+/// The lock facts of one function: nothing allocated for the many functions that have none.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LockFacts {
+    facts: Option<Box<Facts>>,
+}
+
+static NO_FACTS: Facts = Facts {
+    acquisitions: Vec::new(),
+    condition_ops: Vec::new(),
+    blocking: Vec::new(),
+    callbacks: Vec::new(),
+    polls: Vec::new(),
+    param_attrs: Vec::new(),
+    thread_attrs: Vec::new(),
+};
+
+impl std::ops::Deref for LockFacts {
+    type Target = Facts;
+
+    fn deref(&self) -> &Facts {
+        self.facts.as_deref().unwrap_or(&NO_FACTS)
+    }
+}
+
+impl std::ops::DerefMut for LockFacts {
+    fn deref_mut(&mut self) -> &mut Facts {
+        self.facts.get_or_insert_with(Box::default)
+    }
+}
+
+/// What [`LockFacts`] holds.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facts {
     pub acquisitions: Vec<Acquisition>,
     pub condition_ops: Vec<ConditionOp>,
     pub blocking: Vec<BlockingCall>,

@@ -108,6 +108,9 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
         // A call made under the lock that blocks further down.
         let edges = &project.edges[f as usize];
         for (index, call) in summary.calls.iter().enumerate() {
+            if !model.holds_any(f, &call.held) {
+                continue;
+            }
             let held = model.held_here(f, &call.held, call.range);
             let Some((_, taken)) = held
                 .iter()

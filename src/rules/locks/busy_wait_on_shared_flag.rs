@@ -14,7 +14,7 @@
 //! to a full interval, and short intervals waste wake-ups. A `threading.Event` wakes the waiter
 //! at once: `while not stop.wait(interval): work()`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::model::LockModel;
 use crate::diagnostic::{Confidence, Diagnostic};
@@ -26,13 +26,19 @@ use crate::summary::{Access, Loc, Pause};
 pub fn check(model: &LockModel) -> Vec<Diagnostic> {
     let project = model.project;
     let mut writers: HashMap<Loc, Vec<(FuncId, &Access)>> = HashMap::new();
-    let polling = (0..project.functions.len() as FuncId)
-        .any(|f| !project.function(f).locking.polls.is_empty());
-    if !polling {
+    // The names of the polled state: only writes of those are looked up.
+    let polled: HashSet<&str> = (0..project.functions.len() as FuncId)
+        .flat_map(|f| project.function(f).locking.polls.iter())
+        .flat_map(|poll| poll.flags.iter().map(loc_name))
+        .collect();
+    if polled.is_empty() {
         return Vec::new();
     }
     for g in 0..project.functions.len() as FuncId {
-        for access in project.accesses_of(g).filter(|a| a.kind.is_write()) {
+        for access in project
+            .accesses_of(g)
+            .filter(|a| a.kind.is_write() && polled.contains(loc_name(&a.loc)))
+        {
             let loc = project.canonical_loc(&access.loc);
             writers.entry(loc).or_default().push((g, access));
         }
@@ -119,6 +125,14 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// The variable or attribute name of a location.
+fn loc_name(loc: &Loc) -> &str {
+    match loc {
+        Loc::Global { name } => name.rsplit('.').next().unwrap_or(name),
+        Loc::Attr { name, .. } | Loc::Cell { name, .. } => name,
+    }
 }
 
 /// Whether code on `writer` runs on a thread other than the loop's (no threads: the main thread).

@@ -30,7 +30,10 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
         }
         let summary = project.function(f);
         for call in &summary.locking.callbacks {
-            if !model.is_foreign(f, call) {
+            if !model.holds_any(f, &call.held) {
+                continue;
+            }
+            if !model.is_foreign_site(f, call.range) {
                 continue;
             }
             let held: Vec<_> = model
@@ -85,6 +88,9 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
         // A call made under the lock that calls back further down.
         let edges = &project.edges[f as usize];
         for (index, call) in summary.calls.iter().enumerate() {
+            if !model.holds_any(f, &call.held) {
+                continue;
+            }
             let held: Vec<_> = model
                 .held_here(f, &call.held, call.range)
                 .into_iter()

@@ -20,7 +20,7 @@ use crate::summary::{Loc, LockRef};
 
 pub fn check(model: &LockModel) -> Vec<Diagnostic> {
     let project = model.project;
-    let callers = project.callers();
+    let callers = &model.callers;
     let mut out = Vec::new();
     for f in 0..project.functions.len() as FuncId {
         let summary = project.function(f);

@@ -99,6 +99,9 @@ fn edges(model: &LockModel) -> BTreeMap<(LockId, LockId), Vec<Witness>> {
         }
         let edges = &project.edges[f as usize];
         for (index, call) in summary.calls.iter().enumerate() {
+            if !model.holds_any(f, &call.held) {
+                continue;
+            }
             let held = model.held_here(f, &call.held, call.range);
             if held.is_empty() {
                 continue;

@@ -12,8 +12,6 @@
 //! (SN306), loops polling state another thread sets (SN307), callbacks from outside run under a
 //! lock (SN309).
 
-use std::collections::HashSet;
-
 use crate::checker::Checker;
 use crate::diagnostic::Diagnostic;
 use crate::project::{FuncId, Project};
@@ -67,10 +65,8 @@ pub fn check(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diag
     if rules.contains(Rule::LockOrderInversion) {
         out.extend(lock_order_inversion::check(&model));
     }
-    // Calls of callables from outside belong to SN309, even where one is seen to take the lock.
-    let callbacks = callback_sites(&model);
     if rules.contains(Rule::NonreentrantLockReacquired) {
-        out.extend(nonreentrant_lock_reacquired::check(&model, &callbacks));
+        out.extend(nonreentrant_lock_reacquired::check(&model));
     }
     if rules.contains(Rule::ConditionWithoutLock) {
         out.extend(condition_without_lock::check(&model));
@@ -83,20 +79,6 @@ pub fn check(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diag
     }
     if rules.contains(Rule::CallbackUnderLock) {
         out.extend(callback_under_lock::check(&model));
-    }
-    out
-}
-
-/// The call sites that call a callable from outside (SN309's), by function.
-fn callback_sites(model: &LockModel) -> HashSet<(FuncId, TextRange)> {
-    let project = model.project;
-    let mut out = HashSet::new();
-    for f in 0..project.functions.len() as FuncId {
-        for call in &project.function(f).locking.callbacks {
-            if model.is_foreign(f, call) {
-                out.insert((f, call.range));
-            }
-        }
     }
     out
 }

@@ -8,7 +8,7 @@
 //! constant per edge (the lock sets are capped), and the blocking and callback facts are a
 //! breadth-first search from the functions that block or call back, a few calls deep.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::catalogue::{self, Blocking};
 use crate::project::link::Target;
@@ -63,34 +63,44 @@ pub struct LockModel<'p> {
     pub locks: Vec<Loc>,
     ids: HashMap<Loc, LockId>,
     /// Per function: the locks it waits for, directly or through calls.
-    takes: Vec<Vec<(LockId, Fact)>>,
+    takes: HashMap<FuncId, Vec<(LockId, Fact)>>,
     /// Per function: the locks of its own receiver (and module and class locks) it waits for,
     /// directly or through calls on that same receiver (`self.m()`).
-    takes_own: Vec<Vec<(LockId, Fact)>>,
+    takes_own: HashMap<FuncId, Vec<(LockId, Fact)>>,
     /// Per function: a call that blocks the thread, directly or a few calls down.
-    blocks: Vec<Option<Blocks>>,
+    blocks: HashMap<FuncId, Blocks>,
     /// Per lock: the places that take it (a few).
     sites: Vec<Vec<(FuncId, TextRange)>>,
     /// Per function: a call of a callable from outside, directly or a few calls down on the
     /// same object or in plain functions.
-    calls_back: Vec<Option<Fact>>,
+    calls_back: HashMap<FuncId, Fact>,
+    /// The calls of callables from outside, by function and call range.
+    foreign: HashSet<(FuncId, TextRange)>,
+    /// Per class: the attributes its methods fill from parameters.
+    param_attrs: HashMap<ClassId, HashSet<String>>,
+    /// Every (caller, edge index) into each function.
+    pub callers: Vec<Vec<(FuncId, usize)>>,
 }
 
 impl<'p> LockModel<'p> {
     pub fn build(project: &'p Project, files: &'p SourceFiles) -> Self {
-        let n = project.functions.len();
         let mut model = LockModel {
             project,
             files,
             kinds: project.lock_kinds(),
             locks: Vec::new(),
             ids: HashMap::new(),
-            takes: vec![Vec::new(); n],
-            takes_own: vec![Vec::new(); n],
-            blocks: vec![None; n],
+            takes: HashMap::new(),
+            takes_own: HashMap::new(),
+            blocks: HashMap::new(),
             sites: Vec::new(),
-            calls_back: vec![None; n],
+            calls_back: HashMap::new(),
+            foreign: HashSet::new(),
+            param_attrs: HashMap::new(),
+            callers: project.callers(),
         };
+        model.compute_param_attrs();
+        model.compute_foreign();
         model.compute_takes();
         model.compute_blocks();
         model.compute_calls_back();
@@ -145,6 +155,12 @@ impl<'p> LockModel<'p> {
     /// receiver take the same one.
     pub fn is_instance_lock(&self, loc: &Loc) -> bool {
         matches!(loc, Loc::Attr { .. }) && !self.project.is_class_attr(loc)
+    }
+
+    /// Whether `function` holds any lock at a point whose own held locks are `held`: cheap, to
+    /// skip the many calls made with none.
+    pub fn holds_any(&self, function: FuncId, held: &[LockRef]) -> bool {
+        !held.is_empty() || !self.project.decorator_locks(function).is_empty()
     }
 
     /// The locks held at `at` in `function` that it took itself (`held`) or that its locking
@@ -289,10 +305,14 @@ impl<'p> LockModel<'p> {
                 queue.push_back(f);
                 queued[f as usize] = true;
             }
-            self.takes[f as usize] = any;
-            self.takes_own[f as usize] = own;
+            if !any.is_empty() {
+                self.takes.insert(f, any);
+            }
+            if !own.is_empty() {
+                self.takes_own.insert(f, own);
+            }
         }
-        let callers = project.callers();
+        let callers = std::mem::take(&mut self.callers);
         while let Some(f) = queue.pop_front() {
             queued[f as usize] = false;
             for &(g, e) in &callers[f as usize] {
@@ -306,7 +326,7 @@ impl<'p> LockModel<'p> {
                     callee: f,
                 };
                 let mut changed = false;
-                let incoming: Vec<(LockId, Fact)> = self.takes[f as usize].clone();
+                let incoming: Vec<(LockId, Fact)> = self.takes.get(&f).cloned().unwrap_or_default();
                 for (id, fact) in incoming {
                     if let Some(receiver) = self.carry(g, edge, fact.receiver) {
                         let fact = Fact {
@@ -314,11 +334,12 @@ impl<'p> LockModel<'p> {
                             depth: fact.depth + 1,
                             receiver,
                         };
-                        changed |= push_capped(&mut self.takes[g as usize], id, fact);
+                        changed |= push_capped(self.takes.entry(g).or_default(), id, fact);
                     }
                 }
                 if call.receiver == Receiver::Own {
-                    let incoming: Vec<(LockId, Fact)> = self.takes_own[f as usize].clone();
+                    let incoming: Vec<(LockId, Fact)> =
+                        self.takes_own.get(&f).cloned().unwrap_or_default();
                     for (id, fact) in incoming {
                         if let Some(receiver) = self.carry(g, edge, fact.receiver) {
                             let fact = Fact {
@@ -326,7 +347,7 @@ impl<'p> LockModel<'p> {
                                 depth: fact.depth + 1,
                                 receiver,
                             };
-                            changed |= push_capped(&mut self.takes_own[g as usize], id, fact);
+                            changed |= push_capped(self.takes_own.entry(g).or_default(), id, fact);
                         }
                     }
                 }
@@ -336,6 +357,7 @@ impl<'p> LockModel<'p> {
                 }
             }
         }
+        self.callers = callers;
     }
 
     /// What a blocking call waits for, now that the project's classes are known: a `join()` on
@@ -407,47 +429,54 @@ impl<'p> LockModel<'p> {
                 .filter_map(|b| self.blocking_kind(b).map(|kind| (kind, b.range)))
                 .find(|(kind, _)| self.propagates(*kind));
             if let Some((kind, range)) = direct {
-                self.blocks[f as usize] = Some(Blocks {
-                    kind,
-                    fact: Fact {
-                        step: Step::Here(range),
-                        depth: 0,
-                        receiver: None,
+                self.blocks.insert(
+                    f,
+                    Blocks {
+                        kind,
+                        fact: Fact {
+                            step: Step::Here(range),
+                            depth: 0,
+                            receiver: None,
+                        },
                     },
-                });
+                );
                 queue.push_back(f);
             }
         }
-        let callers = project.callers();
+        let callers = std::mem::take(&mut self.callers);
         while let Some(f) = queue.pop_front() {
-            let Some(found) = self.blocks[f as usize] else {
+            let Some(&found) = self.blocks.get(&f) else {
                 continue;
             };
             if found.fact.depth >= MAX_CALL_DEPTH {
                 continue;
             }
             for &(g, e) in &callers[f as usize] {
-                if self.blocks[g as usize].is_some() {
+                if self.blocks.contains_key(&g) {
                     continue;
                 }
                 let edge = &project.edges[g as usize][e];
                 let Some(receiver) = self.carry(g, edge, found.fact.receiver) else {
                     continue;
                 };
-                self.blocks[g as usize] = Some(Blocks {
-                    kind: found.kind,
-                    fact: Fact {
-                        step: Step::Call {
-                            site: edge.site,
-                            callee: f,
+                self.blocks.insert(
+                    g,
+                    Blocks {
+                        kind: found.kind,
+                        fact: Fact {
+                            step: Step::Call {
+                                site: edge.site,
+                                callee: f,
+                            },
+                            depth: found.fact.depth + 1,
+                            receiver,
                         },
-                        depth: found.fact.depth + 1,
-                        receiver,
                     },
-                });
+                );
                 queue.push_back(g);
             }
         }
+        self.callers = callers;
     }
 
     /// Whether the callable a [`ForeignCall`] in `function` calls comes from outside: a
@@ -474,31 +503,61 @@ impl<'p> LockModel<'p> {
                 .mro(c)
                 .iter()
                 .chain(self.project.descendants(c))
-                .any(|&k| {
-                    let class = self.project.class(k);
-                    class.attr_params.iter().any(|(a, _)| a == attr)
-                        || class.methods.iter().any(|(_, index)| {
-                            let (m, _) = self.project.classes[k as usize];
-                            self.project.modules[m as usize]
-                                .functions
-                                .get(*index as usize)
-                                .is_some_and(|f| f.locking.param_attrs.iter().any(|a| a == attr))
-                        })
+                .any(|k| {
+                    self.param_attrs
+                        .get(k)
+                        .is_some_and(|attrs| attrs.contains(attr))
                 })
         };
         match &call.source {
             CallbackSource::Param { .. } => true,
             CallbackSource::Attr { name } => {
-                let is_method = summary.class.as_ref().is_some_and(|class| {
-                    self.project
-                        .class_by_name
-                        .get(class)
-                        .is_some_and(|&c| self.project.lookup_method(c, name).is_some())
-                });
-                !is_method && attr_from_param(name)
+                attr_from_param(name)
+                    && !summary.class.as_ref().is_some_and(|class| {
+                        self.project
+                            .class_by_name
+                            .get(class)
+                            .is_some_and(|&c| self.project.lookup_method(c, name).is_some())
+                    })
             }
             CallbackSource::Element { attr } => attr_from_param(attr),
         }
+    }
+
+    /// Whether the call at `range` in `function` calls a callable from outside.
+    pub fn is_foreign_site(&self, function: FuncId, range: TextRange) -> bool {
+        self.foreign.contains(&(function, range))
+    }
+
+    fn compute_param_attrs(&mut self) {
+        let project = self.project;
+        for k in 0..project.classes.len() as ClassId {
+            let class = project.class(k);
+            let (m, _) = project.classes[k as usize];
+            let mut attrs: HashSet<String> =
+                class.attr_params.iter().map(|(a, _)| a.clone()).collect();
+            for (_, index) in &class.methods {
+                if let Some(f) = project.modules[m as usize].functions.get(*index as usize) {
+                    attrs.extend(f.locking.param_attrs.iter().cloned());
+                }
+            }
+            if !attrs.is_empty() {
+                self.param_attrs.insert(k, attrs);
+            }
+        }
+    }
+
+    fn compute_foreign(&mut self) {
+        let project = self.project;
+        let mut foreign = HashSet::new();
+        for f in 0..project.functions.len() as FuncId {
+            for call in &project.function(f).locking.callbacks {
+                if self.is_foreign(f, call) {
+                    foreign.insert((f, call.range));
+                }
+            }
+        }
+        self.foreign = foreign;
     }
 
     fn compute_calls_back(&mut self) {
@@ -510,26 +569,29 @@ impl<'p> LockModel<'p> {
                 .locking
                 .callbacks
                 .iter()
-                .find(|c| self.is_foreign(f, c));
+                .find(|c| self.foreign.contains(&(f, c.range)));
             if let Some(call) = direct {
-                self.calls_back[f as usize] = Some(Fact {
-                    step: Step::Here(call.range),
-                    depth: 0,
-                    receiver: None,
-                });
+                self.calls_back.insert(
+                    f,
+                    Fact {
+                        step: Step::Here(call.range),
+                        depth: 0,
+                        receiver: None,
+                    },
+                );
                 queue.push_back(f);
             }
         }
-        let callers = project.callers();
+        let callers = std::mem::take(&mut self.callers);
         while let Some(f) = queue.pop_front() {
-            let Some(found) = self.calls_back[f as usize] else {
+            let Some(&found) = self.calls_back.get(&f) else {
                 continue;
             };
             if found.depth >= MAX_CALL_DEPTH {
                 continue;
             }
             for &(g, e) in &callers[f as usize] {
-                if self.calls_back[g as usize].is_some() {
+                if self.calls_back.contains_key(&g) {
                     continue;
                 }
                 let edge = &project.edges[g as usize][e];
@@ -539,28 +601,33 @@ impl<'p> LockModel<'p> {
                 let Some(receiver) = self.carry(g, edge, found.receiver) else {
                     continue;
                 };
-                self.calls_back[g as usize] = Some(Fact {
-                    step: Step::Call {
-                        site: edge.site,
-                        callee: f,
+                self.calls_back.insert(
+                    g,
+                    Fact {
+                        step: Step::Call {
+                            site: edge.site,
+                            callee: f,
+                        },
+                        depth: found.depth + 1,
+                        receiver,
                     },
-                    depth: found.depth + 1,
-                    receiver,
-                });
+                );
                 queue.push_back(g);
             }
         }
+        self.callers = callers;
     }
 
     /// The locks `edge`'s callee takes, as the caller sees them (`own`: through calls on the
     /// same receiver only).
     pub fn takes_via(&self, caller: FuncId, edge: &Edge, own: bool) -> Vec<LockId> {
         let list = if own {
-            &self.takes_own[edge.callee as usize]
+            self.takes_own.get(&edge.callee)
         } else {
-            &self.takes[edge.callee as usize]
+            self.takes.get(&edge.callee)
         };
-        list.iter()
+        list.into_iter()
+            .flatten()
             .filter(|(_, fact)| self.carry(caller, edge, fact.receiver).is_some())
             .map(|(id, _)| *id)
             .collect()
@@ -568,7 +635,7 @@ impl<'p> LockModel<'p> {
 
     /// The blocking call `edge`'s callee makes, as the caller sees it.
     pub fn blocks_via(&self, caller: FuncId, edge: &Edge) -> Option<Blocks> {
-        let found = self.blocks[edge.callee as usize]?;
+        let found = *self.blocks.get(&edge.callee)?;
         self.carry(caller, edge, found.fact.receiver)?;
         Some(found)
     }
@@ -576,7 +643,9 @@ impl<'p> LockModel<'p> {
     /// Whether `edge`'s callee calls a callable from outside, as the caller sees it.
     pub fn calls_back_via(&self, caller: FuncId, edge: &Edge) -> bool {
         self.carries_callbacks(caller, edge)
-            && self.calls_back[edge.callee as usize]
+            && self
+                .calls_back
+                .get(&edge.callee)
                 .is_some_and(|fact| self.carry(caller, edge, fact.receiver).is_some())
     }
 
@@ -593,11 +662,12 @@ impl<'p> LockModel<'p> {
     /// The step `function` takes towards lock `id` (through its own receiver only when `own`).
     pub fn take_step(&self, function: FuncId, id: LockId, own: bool) -> Option<Step> {
         let list = if own {
-            &self.takes_own[function as usize]
+            self.takes_own.get(&function)
         } else {
-            &self.takes[function as usize]
+            self.takes.get(&function)
         };
-        list.iter()
+        list.into_iter()
+            .flatten()
             .find(|(l, _)| *l == id)
             .map(|(_, fact)| fact.step)
     }
@@ -610,14 +680,12 @@ impl<'p> LockModel<'p> {
 
     /// The calls from `function` down to the blocking call it makes.
     pub fn block_path(&self, function: FuncId) -> Vec<(FuncId, TextRange)> {
-        self.follow(function, |f| self.blocks[f as usize].map(|b| b.fact.step))
+        self.follow(function, |f| self.blocks.get(&f).map(|b| b.fact.step))
     }
 
     /// The calls from `function` down to the callback it makes.
     pub fn callback_path(&self, function: FuncId) -> Vec<(FuncId, TextRange)> {
-        self.follow(function, |f| {
-            self.calls_back[f as usize].map(|fact| fact.step)
-        })
+        self.follow(function, |f| self.calls_back.get(&f).map(|fact| fact.step))
     }
 
     fn follow(

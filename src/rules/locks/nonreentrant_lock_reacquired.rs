@@ -14,8 +14,6 @@
 //! waiting thread could make. The thread hangs forever, with every other thread that needs the
 //! lock behind it.
 
-use std::collections::HashSet;
-
 use super::model::LockModel;
 use super::{describe_path, line_of};
 use crate::diagnostic::{Confidence, Diagnostic};
@@ -24,7 +22,7 @@ use crate::python::TextRange;
 use crate::rules::Rule;
 use crate::summary::{Loc, Receiver};
 
-pub fn check(model: &LockModel, callbacks: &HashSet<(FuncId, TextRange)>) -> Vec<Diagnostic> {
+pub fn check(model: &LockModel) -> Vec<Diagnostic> {
     let project = model.project;
     let mut out = Vec::new();
     for f in 0..project.functions.len() as FuncId {
@@ -57,7 +55,11 @@ pub fn check(model: &LockModel, callbacks: &HashSet<(FuncId, TextRange)>) -> Vec
         // A call made while holding it that takes it again.
         let edges = &project.edges[f as usize];
         for (index, call) in summary.calls.iter().enumerate() {
-            if callbacks.contains(&(f, call.range)) {
+            if !model.holds_any(f, &call.held) {
+                continue;
+            }
+            // Calls of callables from outside are SN309's, even where one takes the lock.
+            if model.is_foreign_site(f, call.range) {
                 continue;
             }
             let held: Vec<(Loc, TextRange)> = model
