@@ -276,7 +276,7 @@ fn report(
         ),
     )
     .with_help(format!(
-        "Take the locks in one order everywhere ({} — always the first before the second), or release one before calling code that takes the other.",
+        "Take the locks in one order everywhere (here: {}), or release one before calling code that takes the other.",
         order.join(" before ")
     ))
     .with_confidence(if explicit {
