@@ -753,3 +753,118 @@ fn is_standard(ty: &str) -> bool {
             | "httpx"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::python;
+    use crate::semantic::SemanticModel;
+    use crate::source::FileId;
+    use crate::summary::{summarize, ConditionLock, Loc, LockKind, ModuleSummary, Pause};
+
+    fn summary(source: &str) -> ModuleSummary {
+        let parsed = python::parse_module(source, None);
+        let semantic = SemanticModel::build(&parsed.module, "m", false);
+        summarize(FileId(0), &parsed.module, &semantic)
+    }
+
+    fn attr(name: &str) -> Loc {
+        Loc::Attr {
+            class: "m.C".to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    #[test]
+    fn lock_kinds_come_from_constructors() {
+        let module = summary(
+            "import threading\n\
+             glock = threading.RLock()\n\
+             class C:\n\
+             \x20   def __init__(self):\n\
+             \x20       self._lock = threading.Lock()\n\
+             \x20       self._cond = threading.Condition(self._lock)\n\
+             \x20       self._own = threading.Condition()\n\
+             \x20       self._strict = threading.Condition(threading.Lock())\n\
+             \x20       self._pool = threading.Semaphore(4)\n",
+        );
+        let kind = |loc: &Loc| {
+            module
+                .lock_kinds
+                .iter()
+                .find(|(l, _)| l == loc)
+                .map(|(_, k)| k.clone())
+        };
+        assert_eq!(kind(&attr("_lock")), Some(LockKind::Lock));
+        assert_eq!(
+            kind(&attr("_cond")),
+            Some(LockKind::Condition {
+                over: ConditionLock::Shared(attr("_lock"))
+            })
+        );
+        assert_eq!(
+            kind(&attr("_own")),
+            Some(LockKind::Condition {
+                over: ConditionLock::OwnRLock
+            })
+        );
+        assert!(kind(&attr("_strict")).is_some_and(|k| k.is_non_reentrant()));
+        // A semaphore that lets four threads in is no lock.
+        assert_eq!(kind(&attr("_pool")), None);
+        let global = Loc::Global {
+            name: "m.glock".to_string(),
+        };
+        assert_eq!(kind(&global), Some(LockKind::RLock));
+    }
+
+    #[test]
+    fn acquisitions_record_what_is_held_and_whether_they_wait() {
+        let module = summary(
+            "import threading\n\
+             a = threading.Lock()\n\
+             b = threading.Lock()\n\
+             def f():\n\
+             \x20   with a:\n\
+             \x20       with b:\n\
+             \x20           pass\n\
+             \x20   if b.acquire(False):\n\
+             \x20       b.release()\n",
+        );
+        let f = module.functions.iter().find(|f| f.name == "f").unwrap();
+        let facts = &f.locking.acquisitions;
+        assert_eq!(facts.len(), 3);
+        assert!(facts[0].held.is_empty() && facts[0].blocking);
+        assert_eq!(facts[1].held.len(), 1);
+        assert!(!facts[2].blocking, "acquire(False) does not wait");
+    }
+
+    #[test]
+    fn polls_are_loops_on_shared_state_alone() {
+        let module = summary(
+            "import time\n\
+             class C:\n\
+             \x20   def run(self):\n\
+             \x20       while not self.stopped:\n\
+             \x20           time.sleep(1)\n\
+             \x20   def work(self, n):\n\
+             \x20       while n and not self.stopped:\n\
+             \x20           time.sleep(1)\n\
+             \x20   def spin(self):\n\
+             \x20       while not self.ready:\n\
+             \x20           pass\n",
+        );
+        let polls = |name: &str| {
+            module
+                .functions
+                .iter()
+                .find(|f| f.name == name)
+                .unwrap()
+                .locking
+                .polls
+                .clone()
+        };
+        assert_eq!(polls("run").len(), 1);
+        assert_eq!(polls("run")[0].pause, Pause::Sleep);
+        assert!(polls("work").is_empty(), "a test that reads a local is work");
+        assert_eq!(polls("spin")[0].pause, Pause::Spin);
+    }
+}

@@ -376,10 +376,6 @@ impl<'p> LockModel<'p> {
                 }
                 self.project.mro(c).iter().find_map(|&k| {
                     self.project.class(k).bases.iter().find_map(|base| {
-                        let base = match base.as_str() {
-                            "threading.Timer" => "threading.Thread",
-                            other => other,
-                        };
                         catalogue::method(base, &call.method).and_then(|e| e.blocks)
                     })
                 })?
