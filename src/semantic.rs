@@ -613,9 +613,12 @@ impl SemanticModel {
             Expr::StringLiteral(text) => self.forward_reference(text.value.to_str()),
             Expr::Subscript(subscript) => {
                 let outer = self.qualified_name(scopes, &subscript.value)?;
-                matches!(outer.as_str(), "typing.Optional" | "typing_extensions.Optional")
-                    .then(|| self.annotation_type(scopes, &subscript.slice))
-                    .flatten()
+                matches!(
+                    outer.as_str(),
+                    "typing.Optional" | "typing_extensions.Optional"
+                )
+                .then(|| self.annotation_type(scopes, &subscript.slice))
+                .flatten()
             }
             Expr::BinOp(node) if node.op == ast::Operator::BitOr => {
                 match (&*node.left, &*node.right) {

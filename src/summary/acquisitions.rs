@@ -764,7 +764,7 @@ mod tests {
     fn summary(source: &str) -> ModuleSummary {
         let parsed = python::parse_module(source, None);
         let semantic = SemanticModel::build(&parsed.module, "m", false);
-        summarize(FileId(0), &parsed.module, &semantic)
+        summarize(FileId(0), &parsed.module, &semantic, false)
     }
 
     fn attr(name: &str) -> Loc {
@@ -864,7 +864,10 @@ mod tests {
         };
         assert_eq!(polls("run").len(), 1);
         assert_eq!(polls("run")[0].pause, Pause::Sleep);
-        assert!(polls("work").is_empty(), "a test that reads a local is work");
+        assert!(
+            polls("work").is_empty(),
+            "a test that reads a local is work"
+        );
         assert_eq!(polls("spin")[0].pause, Pause::Spin);
     }
 }
