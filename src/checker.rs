@@ -49,6 +49,9 @@ pub struct Checker<'a> {
     pub loop_depth: usize,
     /// Nested functions seen so far, by name: whether each may return something callable.
     pub local_factories: HashMap<String, bool>,
+    /// The file is a test, an example, documentation, a demo or a benchmark: code that shows or
+    /// exercises a library, not how it runs.
+    pub non_production: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -66,7 +69,14 @@ impl<'a> Checker<'a> {
             functions: Vec::new(),
             loop_depth: 0,
             local_factories: HashMap::new(),
+            non_production: false,
         }
+    }
+
+    /// Marks the file as a test, an example, documentation, a demo or a benchmark.
+    pub fn non_production(mut self, non_production: bool) -> Self {
+        self.non_production = non_production;
+        self
     }
 
     /// Runs every enabled AST rule over `module` and returns the findings, and those that wait

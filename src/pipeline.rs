@@ -383,12 +383,13 @@ pub fn analyze_file(id: FileId, input: &Input, settings: &dyn SettingsFor) -> Fi
     let depth = nesting_depth(&parsed.module);
     let analyze = move || {
         let semantic = SemanticModel::build(&parsed.module, &file.module, file.is_package);
-        let (found, deferred) =
-            Checker::new(id, &source.text, &semantic, rules).check_module(&parsed.module);
+        let non_production = is_non_production(&file.path);
+        let (found, deferred) = Checker::new(id, &source.text, &semantic, rules)
+            .non_production(non_production)
+            .check_module(&parsed.module);
         diagnostics.extend(found);
-        let summary = needs_summary(settings.project_settings().rules).then(|| {
-            summary::summarize(id, &parsed.module, &semantic, is_non_production(&file.path))
-        });
+        let summary = needs_summary(settings.project_settings().rules)
+            .then(|| summary::summarize(id, &parsed.module, &semantic, non_production));
         let noqa = NoqaIndex::from_comments(&source, &parsed.comments);
         drop(semantic);
         drop_ast(parsed);

@@ -189,10 +189,12 @@ fn examine(
             .with_confidence(Confidence::High),
         );
     }
-    // A call that may raise in a test leaves a hung test, not a hung program: only a path the
-    // code shows is reported there.
+    // A call that may raise in a test, an example or a doc leaves a hung test or demo, not a hung
+    // program: only a path the code shows is reported there.
     let at = walk.risky?;
-    if crate::project::roots::is_test_module_name(&checker.semantic.module_name) {
+    if checker.non_production
+        || crate::project::roots::is_test_module_name(&checker.semantic.module_name)
+    {
         return None;
     }
     Some(
