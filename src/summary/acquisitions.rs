@@ -587,6 +587,11 @@ impl Builder<'_> {
         let Some((pause, pause_range)) = pause else {
             return;
         };
+        // A loop that waits on sockets or an event each round (`select([...], [], [], 0.5)`)
+        // wakes on what it waits for: an `Event` for the flag would not make it stop sooner.
+        if pause == Pause::Sleep && self.waits_in(&node.body) {
+            return;
+        }
         self.summary().locking.polls.push(PollLoop {
             test: test.range(),
             flags,
@@ -615,6 +620,57 @@ impl Builder<'_> {
             }
             _ => false,
         }
+    }
+
+    /// Whether `body` (outside nested functions) waits for I/O or another thread each round:
+    /// `select.select`, a selector's or poller's `select()` / `poll()`, an `Event` or
+    /// `Condition` `wait(...)`.
+    fn waits_in(&self, body: &[Stmt]) -> bool {
+        use crate::python::visitor::{self, Visitor};
+        struct Waits<'b, 'a> {
+            builder: &'b Builder<'a>,
+            found: bool,
+        }
+        impl<'x> Visitor<'x> for Waits<'_, '_> {
+            fn visit_stmt(&mut self, stmt: &'x Stmt) {
+                if !self.found && !matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)) {
+                    visitor::walk_stmt(self, stmt);
+                }
+            }
+            fn visit_expr(&mut self, expr: &'x Expr) {
+                if self.found {
+                    return;
+                }
+                if let Expr::Call(call) = expr {
+                    let name = self
+                        .builder
+                        .semantic
+                        .qualified_name(&self.builder.frame().scopes, &call.func);
+                    let waits = match name.as_deref() {
+                        Some("select.select") => true,
+                        _ => matches!(
+                            &*call.func,
+                            Expr::Attribute(a) if matches!(a.attr.as_str(), "select" | "poll" | "wait")
+                        ),
+                    };
+                    if waits {
+                        self.found = true;
+                        return;
+                    }
+                }
+                if !matches!(expr, Expr::Lambda(_)) {
+                    visitor::walk_expr(self, expr);
+                }
+            }
+        }
+        let mut waits = Waits {
+            builder: self,
+            found: false,
+        };
+        for stmt in body {
+            waits.visit_stmt(stmt);
+        }
+        waits.found
     }
 
     /// The first `time.sleep(...)` (not `sleep(0)`) in `body`, outside nested loops, functions
