@@ -52,17 +52,25 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
             };
             let name = model.text(f, taken);
             let text = model.text(f, call.range);
-            // A callable this project passes in that takes the same lock.
+            // What the project passes there: a callable that takes the same lock is the deadlock
+            // itself; callables that all leave the lock alone, on every call the project makes,
+            // are no finding (no caller of this code passes anything else).
+            let passed = model.passed_callables(f, call);
+            let index = summary.calls.iter().position(|c| c.range == call.range);
             let retakes = model.id(&lock).and_then(|id| {
-                let index = summary.calls.iter().position(|c| c.range == call.range)?;
                 project.edges[f as usize]
                     .iter()
-                    .filter(|e| e.call as usize == index)
-                    .find_map(|e| {
-                        model.take_step(e.callee, id, false)?;
-                        model.take_path(e.callee, id, false).last().copied()
+                    .filter(|e| Some(e.call as usize) == index)
+                    .map(|e| e.callee)
+                    .chain(passed.iter().flatten().copied())
+                    .find_map(|g| {
+                        model.take_step(g, id, false)?;
+                        model.take_path(g, id, false).last().copied()
                     })
             });
+            if retakes.is_none() && passed.is_some() {
+                continue;
+            }
             let mut message = format!(
                 "`{text}` calls {} while `{name}` (a `Lock`) is held (taken at {})",
                 source(call),
@@ -102,7 +110,7 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
                 .into_iter()
                 .filter(|(l, _)| model.is_non_reentrant(l))
                 .collect();
-            let Some((_, taken)) = held.first().cloned() else {
+            let Some((lock, taken)) = held.first().cloned() else {
                 continue;
             };
             if summary
@@ -134,6 +142,19 @@ pub fn check(model: &LockModel) -> Vec<Diagnostic> {
             else {
                 continue;
             };
+            // The project shows every callable that reaches the call, and none takes the lock.
+            let leaves_alone = |id| {
+                model
+                    .passed_callables(last_f, foreign)
+                    .is_some_and(|passed| {
+                        passed
+                            .iter()
+                            .all(|&g| model.take_step(g, id, false).is_none())
+                    })
+            };
+            if model.id(&lock).is_some_and(leaves_alone) {
+                continue;
+            }
             let name = model.text(f, taken);
             let text = model.text(f, call.range);
             let mut diagnostic = Diagnostic::new(

@@ -17,7 +17,8 @@ use crate::python::TextRange;
 use crate::rules::races::is_explicit;
 use crate::source::{SourceFiles, Span};
 use crate::summary::{
-    BlockingCall, CallbackSource, ConditionLock, ForeignCall, Loc, LockKind, LockRef, Receiver,
+    ArgSource, BlockingCall, CallbackSource, ConditionLock, ForeignCall, Loc, LockKind, LockRef,
+    Receiver,
 };
 
 /// Index of a lock in [`LockModel::locks`].
@@ -518,6 +519,80 @@ impl<'p> LockModel<'p> {
             }
             CallbackSource::Element { attr } => attr_from_param(attr),
         }
+    }
+
+    /// The project's functions that a [`ForeignCall`] in `function` calls, as far as the project
+    /// shows them: what every call of `function` passes for the parameter (following parameters
+    /// passed on, a few calls up), or what every construction passes for the constructor
+    /// parameter the attribute keeps. `None` when some call passes something else, or the
+    /// project makes no such call (then the callers are the library's users).
+    pub fn passed_callables(&self, function: FuncId, call: &ForeignCall) -> Option<Vec<FuncId>> {
+        let project = self.project;
+        match &call.source {
+            CallbackSource::Param { name } => {
+                let index = project
+                    .function(function)
+                    .params
+                    .iter()
+                    .position(|p| p == name)?;
+                self.passed_for(function, index as u32, MAX_CALL_DEPTH)
+            }
+            CallbackSource::Attr { name } => {
+                let class = project.function(function).class.as_ref()?;
+                let &c = project.class_by_name.get(class)?;
+                // Set from a parameter of a method other than the constructor: any caller's.
+                let set_elsewhere = project.mro(c).iter().any(|&k| {
+                    let (m, _) = project.classes[k as usize];
+                    project.class(k).methods.iter().any(|(method, index)| {
+                        method != "__init__"
+                            && project.modules[m as usize]
+                                .functions
+                                .get(*index as usize)
+                                .is_some_and(|f| f.locking.param_attrs.contains(name))
+                    })
+                });
+                if set_elsewhere {
+                    return None;
+                }
+                project.mro(c).iter().find_map(|&k| {
+                    let &(_, index) = project
+                        .class(k)
+                        .attr_params
+                        .iter()
+                        .find(|(a, _)| a == name)?;
+                    let init = project.lookup_method(k, "__init__")?;
+                    self.passed_for(init, index, MAX_CALL_DEPTH)
+                })
+            }
+            CallbackSource::Element { .. } => None,
+        }
+    }
+
+    fn passed_for(&self, function: FuncId, index: u32, hops: u32) -> Option<Vec<FuncId>> {
+        let callers = &self.callers[function as usize];
+        if callers.is_empty() || hops == 0 {
+            return None;
+        }
+        let mut out = Vec::new();
+        for &(g, e) in callers {
+            let edge = &self.project.edges[g as usize][e];
+            let site = self.project.function(g).calls.get(edge.call as usize)?;
+            let arg = self
+                .project
+                .argument_for(site, function, index, edge.bound)?;
+            if let Some(ArgSource::Param { index: outer }) = arg.source {
+                out.extend(self.passed_for(g, outer, hops - 1)?);
+            } else {
+                let (found, _) = self.project.resolve(arg.callable.as_ref()?);
+                if found.is_empty() {
+                    return None;
+                }
+                out.extend(found);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
     }
 
     /// Whether the call at `range` in `function` calls a callable from outside.
