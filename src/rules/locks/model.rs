@@ -568,13 +568,19 @@ impl<'p> LockModel<'p> {
         }
     }
 
+    /// What every call of `function` outside tests passes as its parameter `index`; tests call
+    /// code with stand-ins, not with what it runs with.
     fn passed_for(&self, function: FuncId, index: u32, hops: u32) -> Option<Vec<FuncId>> {
-        let callers = &self.callers[function as usize];
+        let callers: Vec<(FuncId, usize)> = self.callers[function as usize]
+            .iter()
+            .copied()
+            .filter(|&(g, _)| !self.in_tests(g))
+            .collect();
         if callers.is_empty() || hops == 0 {
             return None;
         }
         let mut out = Vec::new();
-        for &(g, e) in callers {
+        for (g, e) in callers {
             let edge = &self.project.edges[g as usize][e];
             let site = self.project.function(g).calls.get(edge.call as usize)?;
             let arg = self
