@@ -82,6 +82,8 @@ const FUNCTIONS: &[(&str, Effect)] = &[
     ("socket.create_connection", blocks(Blocking::Network)),
     ("socket.getaddrinfo", blocks(Blocking::Network)),
     ("socket.gethostbyname", blocks(Blocking::Network)),
+    ("socket.gethostbyaddr", blocks(Blocking::Network)),
+    ("socket.getfqdn", blocks(Blocking::Network)),
     ("urllib.request.urlopen", blocks(Blocking::Network)),
     ("requests.get", blocks(Blocking::Network)),
     ("requests.post", blocks(Blocking::Network)),
@@ -134,6 +136,7 @@ const FUNCTIONS: &[(&str, Effect)] = &[
 /// Methods by receiver type (canonical qualified name) and method name.
 const METHODS: &[(&str, &str, Effect)] = &[
     ("threading.Thread", "join", blocks(Blocking::ThreadJoin)),
+    ("threading.Timer", "join", blocks(Blocking::ThreadJoin)),
     (
         "multiprocessing.Process",
         "join",
@@ -202,9 +205,30 @@ const METHODS: &[(&str, &str, Effect)] = &[
     ("requests.Session", "put", blocks(Blocking::Network)),
     ("requests.Session", "delete", blocks(Blocking::Network)),
     ("requests.Session", "request", blocks(Blocking::Network)),
+    ("requests.Session", "head", blocks(Blocking::Network)),
+    ("requests.Session", "patch", blocks(Blocking::Network)),
+    ("requests.Session", "options", blocks(Blocking::Network)),
+    ("requests.Session", "send", blocks(Blocking::Network)),
     ("httpx.Client", "get", blocks(Blocking::Network)),
     ("httpx.Client", "post", blocks(Blocking::Network)),
     ("httpx.Client", "request", blocks(Blocking::Network)),
+    ("httpx.Client", "put", blocks(Blocking::Network)),
+    ("httpx.Client", "patch", blocks(Blocking::Network)),
+    ("httpx.Client", "delete", blocks(Blocking::Network)),
+    ("httpx.Client", "head", blocks(Blocking::Network)),
+    ("httpx.Client", "send", blocks(Blocking::Network)),
+    ("urllib3.PoolManager", "request", blocks(Blocking::Network)),
+    ("urllib3.PoolManager", "urlopen", blocks(Blocking::Network)),
+    (
+        "urllib3.HTTPConnectionPool",
+        "urlopen",
+        blocks(Blocking::Network),
+    ),
+    (
+        "urllib3.HTTPSConnectionPool",
+        "urlopen",
+        blocks(Blocking::Network),
+    ),
     (
         "http.client.HTTPConnection",
         "request",

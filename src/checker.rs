@@ -2,7 +2,8 @@
 //!
 //! One traversal per file, in the parallel per-file phase: the [`Checker`] keeps the scope stack and
 //! the enclosing classes and functions, and at each node hands itself to the rule family's
-//! dispatch functions (`rules::thread_api::on_*`), which call the rules enabled for the run. Rules
+//! dispatch functions (`rules::thread_api::on_*`, `rules::locks::on_function_def`), which call the
+//! rules enabled for the run. Rules
 //! never walk the module themselves except inside the one function they are looking at.
 
 use std::collections::HashMap;
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 use crate::diagnostic::Diagnostic;
 use crate::python::ast::{self, Expr, Stmt};
 use crate::python::{visitor, Ranged, TextRange, Visitor};
-use crate::rules::{thread_api, Rule, RuleSet};
+use crate::rules::{locks, thread_api, Rule, RuleSet};
 use crate::semantic::{Binding, Scopes, SemanticModel};
 use crate::source::{FileId, Span};
 
@@ -99,6 +100,7 @@ impl<'a> Checker<'a> {
     /// for the project's class hierarchy.
     pub fn check_module(mut self, module: &'a ast::ModModule) -> (Vec<Diagnostic>, Vec<Deferred>) {
         if self.rules.any_in(crate::rules::Family::ThreadApi)
+            || self.rules.any_in(crate::rules::Family::Locks)
             || self.rules.contains(Rule::SharedDecoratorState)
             || self.rules.contains(Rule::ThreadLockAcrossAwait)
         {
@@ -216,6 +218,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Stmt::FunctionDef(def) => {
                 thread_api::on_function_def(self, def);
                 crate::rules::asyncio::on_function_def(self, def);
+                locks::on_function_def(self, def);
                 for decorator in &def.decorator_list {
                     self.visit_decorator(decorator);
                 }

@@ -5,7 +5,8 @@
 //!    ([`crate::checker`]), summarize for the project phase ([`crate::summary`]), index the `noqa`
 //!    comments, then drop the AST;
 //! 3. link the summaries project-wide ([`crate::project`]);
-//! 4. run the project rules ([`crate::rules::races`], [`crate::rules::futures`], [`crate::rules::asyncio`]);
+//! 4. run the project rules ([`crate::rules::races`], [`crate::rules::locks`], [`crate::rules::futures`],
+//!    [`crate::rules::asyncio`]);
 //! 5. apply each file's rules (`per-file-ignores`) and suppressions, report unused suppressions
 //!    (SN004), sort deterministically;
 //!
@@ -27,7 +28,7 @@ use crate::project::Project;
 use crate::python::ast::{self, Expr, Pattern, Stmt};
 use crate::python::visitor::transformer::{self, Transformer};
 use crate::python::{self, visitor, TextRange, TextSize, Visitor};
-use crate::rules::{self, races, thread_api, unused_noqa, Family, Rule, RuleSet};
+use crate::rules::{self, locks, races, thread_api, unused_noqa, Family, Rule, RuleSet};
 use crate::semantic::SemanticModel;
 use crate::source::{display_name, FileId, SourceFile, SourceFiles, Span};
 use crate::summary::{self, ModuleSummary};
@@ -121,6 +122,7 @@ pub fn finish(outcomes: Vec<FileOutcome>, settings: &dyn SettingsFor) -> CheckRe
             &files,
             project_settings.rules,
         ));
+        diagnostics.extend(locks::check(&project, &files, project_settings.rules));
         diagnostics.extend(decide_deferred(&project, deferred));
         diagnostics.extend(rules::futures::check(
             &project,
@@ -440,6 +442,7 @@ fn is_non_production(path: &Path) -> bool {
 /// Whether the project phase runs rules of `rules`.
 fn needs_project(rules: RuleSet) -> bool {
     rules.any_in(Family::Races)
+        || rules.any_in(Family::Locks)
         || rules.contains(Rule::SignalOutsideMainThread)
         || rules.any_in(Family::Futures)
         || rules.any_in(Family::Asyncio)

@@ -606,14 +606,19 @@ impl SemanticModel {
         }
     }
 
-    /// The class an annotation names: `Lock`, `Optional[Lock]`, `Lock | None`.
+    /// The class an annotation names: `Lock`, `Optional[Lock]`, `Lock | None`, `"Live"` (a
+    /// forward reference, also to a class defined further down this module).
     pub fn annotation_type(&self, scopes: &Scopes, annotation: &Expr) -> Option<String> {
         match annotation {
+            Expr::StringLiteral(text) => self.forward_reference(text.value.to_str()),
             Expr::Subscript(subscript) => {
                 let outer = self.qualified_name(scopes, &subscript.value)?;
-                (outer == "typing.Optional")
-                    .then(|| self.annotation_type(scopes, &subscript.slice))
-                    .flatten()
+                matches!(
+                    outer.as_str(),
+                    "typing.Optional" | "typing_extensions.Optional"
+                )
+                .then(|| self.annotation_type(scopes, &subscript.slice))
+                .flatten()
             }
             Expr::BinOp(node) if node.op == ast::Operator::BitOr => {
                 match (&*node.left, &*node.right) {
@@ -623,8 +628,43 @@ impl SemanticModel {
                     _ => None,
                 }
             }
+            // A class defined further down this module (`from __future__ import annotations`).
+            Expr::Name(name)
+                if scopes.lookup(name.id.as_str()).is_none()
+                    && !self.module_bindings.contains_key(name.id.as_str())
+                    && !BUILTINS.contains(&name.id.as_str())
+                    && name.id.starts_with(|c: char| c.is_ascii_uppercase()) =>
+            {
+                Some(self.qualify(name.id.as_str()))
+            }
             _ => self.qualified_name(scopes, annotation),
         }
+    }
+
+    /// The class a string annotation names: `"Live"`, `"pkg.mod.Live"`.
+    fn forward_reference(&self, text: &str) -> Option<String> {
+        let text = text.trim();
+        let dotted = !text.is_empty()
+            && text
+                .split('.')
+                .all(|part| part.chars().all(|c| c.is_alphanumeric() || c == '_'));
+        if !dotted {
+            return None;
+        }
+        let (first, rest) = match text.split_once('.') {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (text, None),
+        };
+        let base = match self.module_bindings.get(first) {
+            Some(Binding::Import(q)) | Some(Binding::Function(q)) => q.clone(),
+            Some(Binding::Class(i)) => self.classes[*i].qualname.clone(),
+            Some(_) => return None,
+            None => self.qualify(first),
+        };
+        Some(canonical(&match rest {
+            Some(rest) => format!("{base}.{rest}"),
+            None => base,
+        }))
     }
 
     /// The binding an assignment `name = value` makes.
@@ -803,6 +843,10 @@ pub fn canonical(qualname: &str) -> String {
         }
         "multiprocessing.synchronize.Lock" => "multiprocessing.Lock",
         "multiprocessing.synchronize.RLock" => "multiprocessing.RLock",
+        "multiprocessing.synchronize.Condition" => "multiprocessing.Condition",
+        "multiprocessing.synchronize.Semaphore" => "multiprocessing.Semaphore",
+        "multiprocessing.synchronize.BoundedSemaphore" => "multiprocessing.BoundedSemaphore",
+        "multiprocessing.synchronize.Event" => "multiprocessing.Event",
         "threading._RLock" => "threading.RLock",
         "concurrent.futures._base.Future" => "concurrent.futures.Future",
         "asyncio.events.AbstractEventLoop" => "asyncio.AbstractEventLoop",

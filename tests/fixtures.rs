@@ -197,6 +197,14 @@ fn full_and_json_reports_of_fixtures() {
         "SN702_json",
         report("SN702/through_wrapping_decorator.py", OutputFormat::Json)
     );
+    insta::assert_snapshot!(
+        "SN302_full",
+        report("SN302/through_calls.py", OutputFormat::Full)
+    );
+    insta::assert_snapshot!(
+        "SN306_json",
+        report("SN306/join_under_lock.py", OutputFormat::Json)
+    );
 }
 
 /// Every run the fixtures make: each file alone, each project together.

@@ -1,13 +1,14 @@
 //! Locks across calls: which lock a [`LockRef`] names, the locks held on every path into a
 //! function (computed by the propagation in [`super::contexts`]), the lock a locking decorator
-//! holds around the method it wraps, and locks passed in as arguments.
+//! holds around the method it wraps, locks passed in as arguments, and what kind of lock each
+//! location holds (`Lock`, `RLock`, `Condition` over which lock, `Semaphore`).
 
 use std::collections::BTreeSet;
 
 use rustc_hash::FxHashMap as HashMap;
 
 use super::{FuncId, Project};
-use crate::summary::{Loc, LockRef};
+use crate::summary::{ConditionLock, Loc, LockKind, LockRef};
 
 impl Project {
     /// The lock a [`LockRef`] in `function` names, canonically.
@@ -49,6 +50,25 @@ impl Project {
                 name: name.clone(),
             },
         }
+    }
+
+    /// The kind of lock each location holds, by canonical location, where a constructor shows it.
+    pub fn lock_kinds(&self) -> std::collections::HashMap<Loc, LockKind> {
+        let mut out = std::collections::HashMap::new();
+        for module in &self.modules {
+            for (loc, kind) in &module.lock_kinds {
+                let kind = match kind {
+                    LockKind::Condition {
+                        over: ConditionLock::Shared(inner),
+                    } => LockKind::Condition {
+                        over: ConditionLock::Shared(self.canonical_loc(inner)),
+                    },
+                    other => other.clone(),
+                };
+                out.entry(self.canonical_loc(loc)).or_insert(kind);
+            }
+        }
+        out
     }
 
     /// The effective locks held at an access: those on every path in, those a locking decorator

@@ -5,7 +5,7 @@
 //! `rules/<CODE>-<name>.md` and is embedded in the binary. The check itself lives in one file per
 //! rule under the family's module: `thread_api` (SN1xx) runs on each file's AST in the per-file
 //! phase; `races` (SN2xx), `futures` (SN6xx) and `asyncio` (SN7xx) run on the linked project
-//! model (SN704 on the AST).
+//! model (SN704 on the AST); `locks` (SN3xx) has rules of both kinds.
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,6 +16,7 @@ use crate::diagnostic::Severity;
 
 pub mod asyncio;
 pub mod futures;
+pub mod locks;
 pub mod races;
 pub mod thread_api;
 pub mod unused_noqa;
@@ -142,6 +143,24 @@ declare_rules! {
         "A shared container is iterated while another thread may change its size.";
     SharedDecoratorState => "SN205", "shared-decorator-state", Races, Warning,
         "A context manager used as a decorator keeps per-call state on the one shared instance.";
+    LockAcquireWithoutRelease => "SN301", "lock-acquire-without-release", Locks, Warning,
+        "`lock.acquire()` whose `release()` some path skips: a `return`, a `raise` or an exception leaves it held.";
+    LockOrderInversion => "SN302", "lock-order-inversion", Locks, Error,
+        "Two locks are taken in opposite orders by code that runs on different threads: a potential deadlock.";
+    NonreentrantLockReacquired => "SN303", "nonreentrant-lock-reacquired", Locks, Error,
+        "A `Lock` (not an `RLock`) is taken again, directly or through calls, by the thread that holds it.";
+    ConditionWaitOutsideLoop => "SN304", "condition-wait-outside-loop", Locks, Warning,
+        "`cond.wait()` is not in a `while` loop that rechecks the predicate.";
+    ConditionWithoutLock => "SN305", "condition-without-lock", Locks, Error,
+        "`wait`/`notify` on a condition whose lock is not held: `RuntimeError`.";
+    BlockingCallUnderLock => "SN306", "blocking-call-under-lock", Locks, Warning,
+        "A call that sleeps, waits or does network I/O runs while a lock is held, directly or through calls.";
+    BusyWaitOnSharedFlag => "SN307", "busy-wait-on-shared-flag", Locks, Warning,
+        "A loop polls state another thread sets, spinning or sleeping between checks, instead of waiting on an `Event`.";
+    ReleaseWithoutAcquire => "SN308", "release-without-acquire", Locks, Error,
+        "`lock.release()` on a path where the acquire did not happen or did not succeed.";
+    CallbackUnderLock => "SN309", "callback-under-lock", Locks, Warning,
+        "A callable from outside (a parameter, a registered handler) is called while a non-reentrant lock is held.";
     FutureResultIgnored => "SN601", "future-result-ignored", Futures, Warning,
         "The future of a submitted task is dropped: an exception the task raises is never seen.";
     ExecutorMapResultIgnored => "SN602", "executor-map-result-ignored", Futures, Warning,

@@ -4,7 +4,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::effects::{container_kind, is_literal, ITERATING_BUILTINS, SNAPSHOT_BUILTINS};
-use super::locks::is_mutex_constructor;
+use super::locks::{is_mutex_constructor, lock_kind, LockKind};
 use super::scope::{
     collect_locals, collect_module_globals, collect_nested_free_names, owned_locals, returns_fresh,
     target_names, Origin,
@@ -50,6 +50,7 @@ pub fn summarize(
         counting: Vec::new(),
         single_workers: Vec::new(),
         lock_contexts: Vec::new(),
+        lock_kinds: Vec::new(),
     };
     let qualname = semantic.qualify("<module>");
     builder.function(FunctionDef {
@@ -74,6 +75,7 @@ pub fn summarize(
         instances: Vec::new(),
         functions: builder.functions,
         classes: builder.classes,
+        lock_kinds: builder.lock_kinds,
     };
     module_bindings(semantic, &module.body, &mut summary);
     summary
@@ -96,6 +98,23 @@ fn module_bindings(semantic: &SemanticModel, body: &[Stmt], out: &mut ModuleSumm
                 };
                 if let Some(kind) = container_kind(callee.as_deref(), value) {
                     out.global_kinds.push((name.clone(), kind));
+                }
+                if let (Expr::Call(call), Some(callee)) = (value, callee.as_deref()) {
+                    let qualified = |e: &Expr| semantic.qualified_name(&scopes, e);
+                    let shared = |arg: &Expr| match arg {
+                        Expr::Name(n) => Some(Loc::Global {
+                            name: semantic.qualify(n.id.as_str()),
+                        }),
+                        _ => None,
+                    };
+                    if let Some(kind) = lock_kind(callee, call, &qualified, &shared) {
+                        out.lock_kinds.push((
+                            Loc::Global {
+                                name: semantic.qualify(&name),
+                            },
+                            kind,
+                        ));
+                    }
                 }
                 match value {
                     Expr::Name(_) | Expr::Attribute(_) => {
@@ -234,6 +253,10 @@ pub(super) struct Frame {
     pub snapshots: HashSet<TextRange>,
     /// Locals assigned the future an executor's `submit` returned.
     pub submitted: HashSet<String>,
+    /// Loop variables over a container attribute (`for cb in self._callbacks:`): (local, attr).
+    pub loop_elements: Vec<(String, String)>,
+    /// Nesting depth of `except` handlers being walked.
+    pub in_handler: usize,
     /// The loop depth at which each local was last assigned.
     pub assigned_at: HashMap<String, usize>,
     /// The qualname of this function, for naming nested functions and cells.
@@ -273,6 +296,8 @@ pub(super) struct Builder<'a> {
     pub single_workers: Vec<(String, String)>,
     /// `@contextmanager` methods that yield inside `with self.<lock>:`: (class, method).
     pub lock_contexts: Vec<(String, String)>,
+    /// Class attributes holding a lock, with its kind.
+    pub lock_kinds: Vec<(Loc, LockKind)>,
 }
 
 /// What [`Builder::function`] needs to know of a definition.
@@ -411,6 +436,8 @@ impl<'a> Builder<'a> {
             snapshots: HashSet::default(),
             submitted: HashSet::default(),
             assigned_at: HashMap::default(),
+            loop_elements: Vec::new(),
+            in_handler: 0,
             qualname,
             assigning: None,
             threads: Vec::new(),
@@ -555,7 +582,7 @@ impl<'a> Builder<'a> {
             .collect()
     }
 
-    fn collect_checked(&self, expr: &Expr, out: &mut Vec<(Loc, bool)>) {
+    pub(super) fn collect_checked(&self, expr: &Expr, out: &mut Vec<(Loc, bool)>) {
         match expr {
             Expr::Name(_) | Expr::Attribute(_) => {
                 if let Some(found) = self.location(expr) {
@@ -656,6 +683,7 @@ impl<'a> Builder<'a> {
         self.spawn_in_call(call, qualified.as_deref());
         self.futures_in_call(call, qualified.as_deref());
         self.asyncio_in_call(call, qualified.as_deref());
+        self.note_lock_call(call, qualified.as_deref());
         if let Expr::Attribute(attribute) = &*call.func {
             let method = attribute.attr.as_str();
             self.sync_in_call(call, &attribute.value, method);
@@ -840,7 +868,17 @@ impl<'a> Builder<'a> {
         };
         let info = info.clone();
         let qualname = info.qualname.clone();
-        let facts = class_facts(self.semantic, def);
+        let facts = class_facts(self.semantic, def, &qualname);
+        self.lock_kinds
+            .extend(facts.lock_kinds.iter().map(|(name, kind)| {
+                (
+                    Loc::Attr {
+                        class: qualname.clone(),
+                        name: name.clone(),
+                    },
+                    kind.clone(),
+                )
+            }));
         self.counting.extend(
             facts
                 .counting
@@ -1078,6 +1116,8 @@ impl<'a> Builder<'a> {
             snapshots: HashSet::default(),
             submitted: HashSet::default(),
             assigned_at: HashMap::default(),
+            loop_elements: Vec::new(),
+            in_handler: 0,
             qualname,
             assigning: None,
             threads: Vec::new(),
@@ -1125,6 +1165,10 @@ struct ClassFacts {
     /// `@contextmanager` methods that hold a lock of the object around their `yield`
     /// (`with self._mutex: ... yield`): entering them takes that lock.
     lock_contexts: Vec<String>,
+    /// The class these facts are about.
+    class: String,
+    /// Attributes holding a lock, with its kind.
+    lock_kinds: Vec<(String, LockKind)>,
     made_fresh: HashSet<String>,
     not_fresh: HashSet<String>,
 }
@@ -1156,6 +1200,27 @@ impl ClassFacts {
             }
             if is_single_worker_pool(name, call) {
                 self.single_worker.push(attr.to_string());
+            }
+            let receiver = params.first().map(String::as_str);
+            let class = self.class.clone();
+            let shared = |arg: &Expr| match arg {
+                Expr::Attribute(a) => match &*a.value {
+                    Expr::Name(base) if Some(base.id.as_str()) == receiver => Some(Loc::Attr {
+                        class: class.clone(),
+                        name: a.attr.to_string(),
+                    }),
+                    _ => None,
+                },
+                Expr::Name(n) if !params.iter().any(|p| p == n.id.as_str()) => Some(Loc::Global {
+                    name: semantic.qualify(n.id.as_str()),
+                }),
+                _ => None,
+            };
+            let qualified = |e: &Expr| semantic.qualified_name(&scopes, e);
+            if let Some(kind) = lock_kind(name, call, &qualified, &shared) {
+                if !self.lock_kinds.iter().any(|(a, _)| a == attr) {
+                    self.lock_kinds.push((attr.to_string(), kind));
+                }
             }
         }
         match value {
@@ -1209,8 +1274,11 @@ fn default_factory(value: &Expr) -> Option<&Expr> {
 }
 
 /// Reads a class's body and methods for what its attributes hold.
-fn class_facts(semantic: &SemanticModel, def: &ast::StmtClassDef) -> ClassFacts {
-    let mut facts = ClassFacts::default();
+fn class_facts(semantic: &SemanticModel, def: &ast::StmtClassDef, class: &str) -> ClassFacts {
+    let mut facts = ClassFacts {
+        class: class.to_string(),
+        ..ClassFacts::default()
+    };
     for stmt in &def.body {
         match stmt {
             Stmt::Assign(assign) => {
@@ -1607,7 +1675,19 @@ impl<'a> Builder<'a> {
                 }
             }
             Stmt::If(node) => {
+                // The locks held after the `if` are those held at the end of every branch that
+                // goes on (`if x: lock.release(); return` keeps it held after): a release or an
+                // acquire in one branch only is not a lock held on every path.
+                let before = self.frame().held.clone();
                 self.test(&node.test);
+                let after_test = self.frame().held.clone();
+                // `if not lock.acquire(False): return`: the lock is held where the test fails.
+                let negated = matches!(&*node.test, Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not);
+                let (in_body, in_else) = if negated {
+                    (before.clone(), after_test.clone())
+                } else {
+                    (after_test.clone(), before.clone())
+                };
                 let checks = self.checks_of(&node.test);
                 let depth = self.frame().checks.len();
                 self.frame_mut().checks.extend(checks);
@@ -1620,8 +1700,14 @@ impl<'a> Builder<'a> {
                     self.frame_mut().main_thread_only += 1;
                 }
                 self.frame_mut().main_thread_only += guards_block as usize;
+                let mut ends: Vec<Vec<LockRef>> = Vec::new();
+                self.frame_mut().held = in_body;
                 self.body(&node.body);
                 self.frame_mut().main_thread_only -= guards_block as usize;
+                if !ends_in_exit(&node.body) {
+                    ends.push(self.frame().held.clone());
+                }
+                self.frame_mut().held = in_else.clone();
                 for clause in &node.elif_else_clauses {
                     if let Some(test) = &clause.test {
                         self.test(test);
@@ -1629,10 +1715,27 @@ impl<'a> Builder<'a> {
                         self.frame_mut().checks.extend(more);
                     }
                     self.body(&clause.body);
+                    if !ends_in_exit(&clause.body) {
+                        ends.push(self.frame().held.clone());
+                    }
+                    self.frame_mut().held = in_else.clone();
                 }
+                if !node.elif_else_clauses.iter().any(|c| c.test.is_none()) {
+                    ends.push(in_else);
+                }
+                let held = match ends.split_first() {
+                    None => after_test,
+                    Some((first, rest)) => first
+                        .iter()
+                        .filter(|lock| rest.iter().all(|end| end.contains(lock)))
+                        .cloned()
+                        .collect(),
+                };
+                self.frame_mut().held = held;
                 self.frame_mut().checks.truncate(depth);
             }
             Stmt::While(node) => {
+                self.note_poll(node);
                 self.test(&node.test);
                 self.in_loop(node.range(), &node.body);
                 self.body(&node.orelse);
@@ -1658,7 +1761,18 @@ impl<'a> Builder<'a> {
                     self.frame_mut().scopes.bind(target.id.as_str(), binding);
                     self.frame_mut().aliases.remove(target.id.as_str());
                 }
+                let element = match &*node.target {
+                    Expr::Name(target) => self
+                        .loop_element_source(&node.iter)
+                        .map(|attr| (target.id.to_string(), attr)),
+                    _ => None,
+                };
+                let pushed = element.is_some();
+                self.frame_mut().loop_elements.extend(element);
                 self.in_loop(node.range(), &node.body);
+                if pushed {
+                    self.frame_mut().loop_elements.pop();
+                }
                 self.body(&node.orelse);
             }
             Stmt::With(node) => {
@@ -1667,6 +1781,7 @@ impl<'a> Builder<'a> {
                 for item in &node.items {
                     if !node.is_async {
                         if let Some(lock) = self.lock_of(&item.context_expr) {
+                            self.note_acquisition(lock.clone(), &item.context_expr, &locks, true);
                             locks.push(lock);
                             continue;
                         }
@@ -1713,13 +1828,37 @@ impl<'a> Builder<'a> {
                     as usize;
                 self.frame_mut().catches_value_error += value_error;
                 self.frame_mut().catches_key_error += key_error;
+                // A handler runs after some part of the body: it holds the locks held before
+                // the `try` that the body still holds at its end. After the statement, the locks
+                // held on every path that goes on.
+                let before = self.frame().held.clone();
                 self.body(&node.body);
                 self.frame_mut().catches_value_error -= value_error;
                 self.frame_mut().catches_key_error -= key_error;
+                let body_end = self.frame().held.clone();
+                let in_handler: Vec<LockRef> = before
+                    .iter()
+                    .filter(|l| body_end.contains(l))
+                    .cloned()
+                    .collect();
+                let mut ends: Vec<Vec<LockRef>> = Vec::new();
                 for handler in handlers {
+                    self.frame_mut().held = in_handler.clone();
+                    self.frame_mut().in_handler += 1;
                     self.body(&handler.body);
+                    self.frame_mut().in_handler -= 1;
+                    if !ends_in_exit(&handler.body) {
+                        ends.push(self.frame().held.clone());
+                    }
                 }
+                self.frame_mut().held = body_end;
                 self.body(&node.orelse);
+                let normal = self.frame().held.clone();
+                self.frame_mut().held = normal
+                    .iter()
+                    .filter(|l| ends.iter().all(|end| end.contains(l)))
+                    .cloned()
+                    .collect();
                 self.body(&node.finalbody);
             }
             Stmt::Expr(node) => {
@@ -1730,6 +1869,13 @@ impl<'a> Builder<'a> {
                         match attribute.attr.as_str() {
                             "acquire" => {
                                 if let Some(lock) = self.lock_of(&attribute.value) {
+                                    let blocks = super::acquisitions::acquire_blocks(call);
+                                    self.note_acquisition(
+                                        lock.clone(),
+                                        &attribute.value,
+                                        &[],
+                                        blocks,
+                                    );
                                     self.frame_mut().held.push(lock);
                                     // A blocking call all the same.
                                     self.asyncio_in_call(call, None);
@@ -1781,6 +1927,7 @@ impl<'a> Builder<'a> {
         for target in &assign.targets {
             self.target(target, Some(value), false, assign.range());
         }
+        self.note_lock_assignment(assign);
         // `pending = self._pending`: the local is another name for the shared location.
         if let [Expr::Name(target)] = &*assign.targets {
             let frame = self.frame();
@@ -1982,6 +2129,8 @@ impl<'a> Builder<'a> {
                 if let Expr::Attribute(attribute) = &*call.func {
                     if attribute.attr.as_str() == "acquire" {
                         if let Some(lock) = self.lock_of(&attribute.value) {
+                            let blocks = super::acquisitions::acquire_blocks(call);
+                            self.note_acquisition(lock.clone(), &attribute.value, &[], blocks);
                             self.frame_mut().held.push(lock);
                             return;
                         }

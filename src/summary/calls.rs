@@ -172,7 +172,8 @@ impl Builder<'_> {
     /// The arguments worth following into the callee.
     fn args_of(&self, call: &ast::ExprCall) -> Vec<Arg> {
         let mut out = Vec::new();
-        // Callables matter where a constructor may store them (`Worker(function=handle)`).
+        // Callables matter where a constructor may store them (`Worker(function=handle)`), and
+        // where a function is passed on to be called.
         let constructs = self.constructs(call);
         let mut describe = |position: Option<u32>, keyword: Option<String>, value: &Expr| {
             if matches!(value, Expr::Starred(_)) {
@@ -180,10 +181,14 @@ impl Builder<'_> {
             }
             let loc = self.container(value).map(|(loc, _)| loc);
             let source = self.arg_source(value);
+            // Other calls pass functions and lambdas on (`queue.remove(matching)`): the lock
+            // rules ask what reaches a callable parameter.
             let callable = match value {
-                _ if !constructs => None,
-                Expr::Name(_) | Expr::Attribute(_) | Expr::Lambda(_) => match self.callee_of(value)
-                {
+                Expr::Name(_) | Expr::Lambda(_) => match self.callee_of(value) {
+                    Callee::Unknown => None,
+                    callee => Some(callee),
+                },
+                Expr::Attribute(_) if constructs => match self.callee_of(value) {
                     Callee::Unknown => None,
                     callee => Some(callee),
                 },

@@ -2,11 +2,116 @@
 //! getter (`with self.locked():`), a lock passed in as a parameter, the receiver's lock inside a
 //! locking decorator's wrapper. A `Semaphore(n)` with `n > 1` lets n threads in: it excludes
 //! nothing and is not a lock here; `asyncio.Lock` is not a thread lock.
+//!
+//! Also what kind of lock a constructor makes ([`LockKind`]): a `Lock` deadlocks the thread that
+//! takes it twice, an `RLock` does not, a `Condition` works over a lock of its own (an `RLock`
+//! unless it is given one) or over the lock it is given. The lock rules read the kinds from the
+//! module summaries ([`super::ModuleSummary::lock_kinds`]) rather than guessing from names.
+
+use serde::Serialize;
 
 use super::builder::Builder;
 use super::{Loc, LockRef};
 use crate::python::ast::{Expr, ExprCall};
 use crate::semantic::Binding;
+
+/// What kind of lock a location holds, where its constructor shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LockKind {
+    /// `threading.Lock()`, `multiprocessing.Lock()`, `_thread.allocate_lock()`: the thread that
+    /// holds it blocks forever taking it again.
+    Lock,
+    /// `threading.RLock()`: its owner may take it again.
+    RLock,
+    /// `threading.Condition(...)`: waits and notifies over the lock it works on.
+    Condition { over: ConditionLock },
+    /// A semaphore that lets one thread in (`Semaphore()`, `BoundedSemaphore(1)`): any thread
+    /// may release it, so taking it twice is often a hand-off rather than a bug.
+    Semaphore,
+}
+
+impl LockKind {
+    /// Whether the thread holding it blocks on taking it again (a `Lock`, or a `Condition` over
+    /// one).
+    pub fn is_non_reentrant(&self) -> bool {
+        matches!(
+            self,
+            LockKind::Lock
+                | LockKind::Condition {
+                    over: ConditionLock::OwnLock
+                }
+        )
+    }
+
+    /// `Lock`, `RLock`, `Condition`, `Semaphore`: for messages.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            LockKind::Lock => "Lock",
+            LockKind::RLock => "RLock",
+            LockKind::Condition { .. } => "Condition",
+            LockKind::Semaphore => "Semaphore",
+        }
+    }
+}
+
+/// The lock a `Condition` works over.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ConditionLock {
+    /// `Condition()` or `Condition(RLock())`: an `RLock` of its own.
+    OwnRLock,
+    /// `Condition(Lock())`: a `Lock` of its own.
+    OwnLock,
+    /// `Condition(self._lock)`: taking the condition takes that lock.
+    Shared(Loc),
+    /// A lock snarl cannot name.
+    Unknown,
+}
+
+/// The kind of lock `call` (a call of `qualname`) makes: `qualified` resolves a callee expression,
+/// `shared` names the location an argument holds (`Condition(self._lock)`). `None` for anything
+/// but a mutual-exclusion lock.
+pub fn lock_kind(
+    qualname: &str,
+    call: &ExprCall,
+    qualified: &dyn Fn(&Expr) -> Option<String>,
+    shared: &dyn Fn(&Expr) -> Option<Loc>,
+) -> Option<LockKind> {
+    if !is_mutex_constructor(qualname, call) {
+        return None;
+    }
+    let short = qualname.rsplit('.').next().unwrap_or(qualname);
+    Some(match short {
+        "Lock" | "allocate_lock" | "LockType" => LockKind::Lock,
+        "RLock" => LockKind::RLock,
+        "Condition" => {
+            let over = call.arguments.args.first().or_else(|| {
+                call.arguments
+                    .keywords
+                    .iter()
+                    .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "lock"))
+                    .map(|k| &k.value)
+            });
+            let over = match over {
+                None | Some(Expr::NoneLiteral(_)) => ConditionLock::OwnRLock,
+                Some(Expr::Call(inner)) => match qualified(&inner.func).as_deref() {
+                    Some("threading.Lock" | "multiprocessing.Lock" | "_thread.allocate_lock") => {
+                        ConditionLock::OwnLock
+                    }
+                    Some("threading.RLock" | "multiprocessing.RLock") => ConditionLock::OwnRLock,
+                    _ => ConditionLock::Unknown,
+                },
+                Some(other) => shared(other)
+                    .map(ConditionLock::Shared)
+                    .unwrap_or(ConditionLock::Unknown),
+            };
+            LockKind::Condition { over }
+        }
+        _ if short.ends_with("Semaphore") => LockKind::Semaphore,
+        _ => return None,
+    })
+}
 
 /// Whether `qualname` is a thread (or multiprocessing) lock type; `asyncio.Lock` is not.
 pub fn is_thread_lock_type(qualname: &str) -> bool {
@@ -124,6 +229,9 @@ impl Builder<'_> {
                         Some(Binding::Instance(ty)) if is_thread_lock_type(ty));
                     return (typed || lock_like_name(name)).then_some(LockRef::Param { index });
                 }
+                if let Some(lock) = self.lock_of_held_object(expr) {
+                    return Some(lock);
+                }
                 let (loc, _) = self.location(expr).or_else(|| self.local_lock(expr))?;
                 let (name, ty) = match (&loc, expr) {
                     (Loc::Attr { class, name }, _) => (name.clone(), self.attr_type(class, name)),
@@ -151,6 +259,32 @@ impl Builder<'_> {
             }
             _ => None,
         }
+    }
+
+    /// `self.live._lock` where `self.live` holds an object of a known class of the project: that
+    /// class's lock (`Live._lock`), taken on another object than the receiver.
+    fn lock_of_held_object(&self, expr: &Expr) -> Option<LockRef> {
+        let Expr::Attribute(outer) = expr else {
+            return None;
+        };
+        let Expr::Attribute(inner) = &*outer.value else {
+            return None;
+        };
+        if !self.is_receiver(&inner.value) || !lock_like_name(outer.attr.as_str()) {
+            return None;
+        }
+        let class = self.frame().class.as_ref()?;
+        let ty = self.attr_type(class, inner.attr.as_str())?;
+        // Standard objects (`self.sock._lock`) are not the project's classes.
+        if ty.starts_with("asyncio.") || is_thread_lock_type(&ty) || !ty.contains('.') {
+            return None;
+        }
+        Some(LockRef::At {
+            loc: Loc::Attr {
+                class: ty,
+                name: outer.attr.to_string(),
+            },
+        })
     }
 
     /// The class of `class.name` (`self.name = C()` in a method of `class` or of one of its bases

@@ -21,7 +21,10 @@
 //! - [`asyncio`]: calls only an event loop's thread may make, blocking calls, loops run, and
 //!   callbacks handed to loops and futures;
 //! - [`thread_api`]: signatures, spawn arguments and guarded starts, for the thread-API rules.
+//! - [`acquisitions`]: what the lock rules need: each lock taken with the locks held there,
+//!   condition waits and notifies, blocking calls, calls of callables from outside, polling loops.
 
+mod acquisitions;
 pub mod asyncio;
 mod builder;
 mod calls;
@@ -39,8 +42,12 @@ use serde::Serialize;
 use crate::python::TextRange;
 use crate::source::FileId;
 
+pub use acquisitions::acquire_blocks;
+pub use acquisitions::{
+    Acquisition, BlockingCall, CallbackSource, ConditionOp, ForeignCall, LockFacts, Pause, PollLoop,
+};
 pub use builder::summarize;
-pub use locks::{is_thread_lock_type, lock_like_name};
+pub use locks::{is_thread_lock_type, lock_like_name, ConditionLock, LockKind};
 
 /// An abstract shared location.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -455,6 +462,8 @@ pub struct FunctionSummary {
     /// What the thread-API project rules need: signature, spawn arguments, guarded starts.
     #[serde(skip)]
     pub thread_api: thread_api::ThreadApiFacts,
+    /// What the lock rules need: locks taken, condition operations, blocking calls, callbacks.
+    pub locking: LockFacts,
 }
 
 impl FunctionSummary {
@@ -494,6 +503,7 @@ impl FunctionSummary {
             futures: None,
             asyncio: None,
             thread_api: thread_api::ThreadApiFacts::default(),
+            locking: LockFacts::default(),
         }
     }
 }
@@ -568,4 +578,7 @@ pub struct ModuleSummary {
     pub instances: Vec<(String, String)>,
     pub functions: Vec<FunctionSummary>,
     pub classes: Vec<ClassSummary>,
+    /// Locations holding a lock whose constructor this module shows (class attributes and
+    /// module globals), with the kind of lock.
+    pub lock_kinds: Vec<(Loc, LockKind)>,
 }
