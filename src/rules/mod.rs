@@ -4,8 +4,8 @@
 //! its family, its default severity and a one-line summary. Its Markdown doc lives in
 //! `rules/<CODE>-<name>.md` and is embedded in the binary. The check itself lives in one file per
 //! rule under the family's module: `thread_api` (SN1xx) runs on each file's AST in the per-file
-//! phase; `races` (SN2xx), `futures` (SN6xx) and `asyncio` (SN7xx) run on the linked project
-//! model (SN704 on the AST).
+//! phase; `races` (SN2xx), `gil` (SN4xx), `futures` (SN6xx) and `asyncio` (SN7xx) run on the
+//! linked project model (SN704 on the AST).
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,6 +16,7 @@ use crate::diagnostic::Severity;
 
 pub mod asyncio;
 pub mod futures;
+pub mod gil;
 pub mod races;
 pub mod thread_api;
 pub mod unused_noqa;
@@ -138,6 +139,16 @@ declare_rules! {
         "A shared container is iterated while another thread may change its size.";
     SharedDecoratorState => "SN205", "shared-decorator-state", Races, Warning,
         "A context manager used as a decorator keeps per-call state on the one shared instance.";
+    CpuBoundWorkOnThreads => "SN401", "cpu-bound-work-on-threads", Gil, Warning,
+        "Threads started to run in parallel run pure-Python computation, which the GIL runs one thread at a time.";
+    IoBoundWorkOnProcesses => "SN402", "io-bound-work-on-processes", Gil, Info,
+        "Processes run work that only waits on I/O, which threads overlap without process start-up and pickling.";
+    SubmitThenWait => "SN403", "submit-then-wait", Gil, Warning,
+        "A loop submits a task to a pool and waits for it before submitting the next: the tasks run one at a time.";
+    ExecutorCreatedPerCall => "SN404", "executor-created-per-call", Gil, Warning,
+        "A pool or executor is created on every loop pass or every call of code that runs many times, paying its start-up each time.";
+    ProcessMapWithoutChunksize => "SN405", "process-map-without-chunksize", Gil, Info,
+        "A process pool maps cheap work over many items one item per message: pickling and messages cost more than the work.";
     FutureResultIgnored => "SN601", "future-result-ignored", Futures, Warning,
         "The future of a submitted task is dropped: an exception the task raises is never seen.";
     ExecutorMapResultIgnored => "SN602", "executor-map-result-ignored", Futures, Warning,

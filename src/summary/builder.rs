@@ -423,6 +423,7 @@ impl<'a> Builder<'a> {
         self.finish_spawns();
         self.finish_futures(body);
         self.finish_asyncio(body);
+        self.summarize_work(body);
         if kind != FunctionKind::Module {
             let fresh = returns_fresh(self.semantic, body, &self.frame().owned);
             self.functions[index].returns_fresh = fresh;

@@ -20,6 +20,8 @@
 //! - [`futures`]: futures and result iterators dropped, tasks that wait on their own pool;
 //! - [`asyncio`]: calls only an event loop's thread may make, blocking calls, loops run, and
 //!   callbacks handed to loops and futures.
+//! - [`work`]: what the function spends its time on (loops that compute, calls nothing can name,
+//!   the pools it creates), for the effect inference and the GIL rules.
 
 pub mod asyncio;
 mod builder;
@@ -31,6 +33,7 @@ mod locks;
 mod scope;
 mod spawns;
 mod sync;
+pub mod work;
 
 use serde::Serialize;
 
@@ -39,6 +42,9 @@ use crate::source::FileId;
 
 pub use builder::summarize;
 pub use locks::{is_thread_lock_type, lock_like_name};
+pub use work::{
+    CallEffect, LoopFact, PoolFact, PoolLifetime, ProcessMapFact, WorkDetails, WorkFacts,
+};
 
 /// An abstract shared location.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -450,6 +456,8 @@ pub struct FunctionSummary {
     /// Event-loop calls, blocking calls, loops run, callbacks ([`asyncio`]); read through
     /// [`FunctionSummary::asyncio`].
     asyncio: Option<Box<asyncio::AsyncFacts>>,
+    /// What its own code spends its time on: loops, unknown calls, pools (see [`work`]).
+    pub work: WorkFacts,
 }
 
 impl FunctionSummary {
@@ -488,6 +496,7 @@ impl FunctionSummary {
             sole_thread_safe: false,
             futures: None,
             asyncio: None,
+            work: WorkFacts::default(),
         }
     }
 }
