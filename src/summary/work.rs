@@ -1189,9 +1189,18 @@ impl<'e> Visitor<'e> for WorkScan<'_, '_> {
                     .iter()
                     .all(|g| is_small_iterable(&g.iter, &self.sizes));
                 let parts = (expr.range(), generators.first().map(|g| g.iter.range()));
+                // Building the result is container work, unless each element is what a call
+                // returns (`[pool.submit(f, x) for x in xs]`): then the call's work decides.
+                let element_is_call = match expr {
+                    Expr::ListComp(c) => c.elt.is_call_expr(),
+                    Expr::SetComp(c) => c.elt.is_call_expr(),
+                    Expr::Generator(c) => c.elt.is_call_expr(),
+                    _ => false,
+                };
                 self.in_loop(parts, expr.range(), small, |scan| {
-                    // Building the result is container work.
-                    scan.computes();
+                    if !element_is_call {
+                        scan.computes();
+                    }
                     visitor::walk_expr(scan, expr);
                 });
             }
