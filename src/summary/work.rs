@@ -229,6 +229,9 @@ pub struct PoolFact {
     pub end: Option<TextRange>,
     /// It ends with a `with` block (rather than a shutdown call).
     pub ends_with_block: bool,
+    /// It is made only when the caller opts in through a flag parameter that defaults to
+    /// `False` (`if multiprocess: pool = Pool()`): callers that repeat the call need not pass it.
+    pub opt_in: bool,
 }
 
 impl PoolFact {
@@ -485,9 +488,11 @@ impl Builder<'_> {
     }
 
     /// Reads `body` (the function just walked) for its loops, pools and process maps.
-    pub(super) fn summarize_work(&mut self, body: &[Stmt]) {
+    pub(super) fn summarize_work(&mut self, body: &[Stmt], flags: &[String]) {
         let mut scan = WorkScan {
             builder: self,
+            flags,
+            opt_in_depth: 0,
             facts: WorkDetails::default(),
             arithmetic: false,
             opaque: None,
@@ -566,6 +571,10 @@ impl Builder<'_> {
 
 struct WorkScan<'s, 'b> {
     builder: &'s Builder<'b>,
+    /// Parameters that default to `False`: flags a caller sets to opt in.
+    flags: &'s [String],
+    /// How many `if <flag>:` bodies are around the current node.
+    opt_in_depth: usize,
     facts: WorkDetails,
     arithmetic: bool,
     opaque: Option<TextRange>,
@@ -593,6 +602,17 @@ struct WorkScan<'s, 'b> {
 }
 
 impl WorkScan<'_, '_> {
+    /// `flag` or `flag and ...`, with `flag` a parameter that defaults to `False`.
+    fn is_opt_in_flag(&self, test: &Expr) -> bool {
+        match test {
+            Expr::Name(name) => self.flags.iter().any(|f| f == name.id.as_str()),
+            Expr::BoolOp(op) if op.op == ast::BoolOp::And => {
+                op.values.iter().any(|v| self.is_opt_in_flag(v))
+            }
+            _ => false,
+        }
+    }
+
     fn finish(mut self) -> (WorkDetails, bool, Option<TextRange>) {
         let exits = &self.facts.loop_exits;
         self.facts
@@ -660,6 +680,7 @@ impl WorkScan<'_, '_> {
             end: None,
             ends_with_block: false,
             serves_callers: false,
+            opt_in: self.opt_in_depth > 0,
         });
         self.facts.pools.len() - 1
     }
@@ -1137,6 +1158,22 @@ impl<'e> Visitor<'e> for WorkScan<'_, '_> {
                 });
                 for stmt in &node.orelse {
                     self.visit_stmt(stmt);
+                }
+            }
+            Stmt::If(node) if self.is_opt_in_flag(&node.test) => {
+                self.visit_expr(&node.test);
+                self.opt_in_depth += 1;
+                for stmt in &node.body {
+                    self.visit_stmt(stmt);
+                }
+                self.opt_in_depth -= 1;
+                for clause in &node.elif_else_clauses {
+                    if let Some(test) = &clause.test {
+                        self.visit_expr(test);
+                    }
+                    for stmt in &clause.body {
+                        self.visit_stmt(stmt);
+                    }
                 }
             }
             Stmt::With(node) => self.with(node),

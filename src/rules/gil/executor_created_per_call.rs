@@ -60,8 +60,7 @@ pub fn check(project: &Project, files: &SourceFiles) -> Vec<Diagnostic> {
                 || is_script(project, function)
             {
                 continue;
-            } else if let Some((why, related)) = pool
-                .starts_eagerly()
+            } else if let Some((why, related)) = (pool.starts_eagerly() && !pool.opt_in)
                 .then(|| describe_repetition(project, files, function))
                 .flatten()
             {
