@@ -412,7 +412,7 @@ impl Settings {
             "rules",
             toml_list(rules.iter().map(Rule::code)),
             if rule_origins.is_empty() {
-                "default: every rule but the opt-in SN004".to_string()
+                "default: every rule but the opt-in SN004 and SN703".to_string()
             } else {
                 rule_origins.join(", ")
             },

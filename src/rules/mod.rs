@@ -159,6 +159,8 @@ declare_rules! {
         "Code running on a plain thread calls an event-loop or asyncio API that only the loop's thread may call.";
     BlockingCallInAsync => "SN702", "blocking-call-in-async", Asyncio, Warning,
         "A coroutine makes a blocking call, directly or through sync helpers: every task on the loop waits.";
+    CpuBoundInAsync => "SN703", "cpu-bound-in-async", Asyncio, Warning,
+        "A coroutine runs pure-Python computation on the event loop, directly or through sync helpers: every task on the loop waits.";
     ThreadLockAcrossAwait => "SN704", "thread-lock-across-await", Asyncio, Error,
         "A `threading` lock is held across an `await`: another task that takes it blocks the loop thread.";
     AsyncioRunInRunningLoop => "SN705", "asyncio-run-in-running-loop", Asyncio, Error,
@@ -198,7 +200,7 @@ impl Rule {
 
     /// Opt-in rules are off unless selected by code, prefix, name or `ALL` (as ruff's `RUF100`).
     pub fn is_opt_in(self) -> bool {
-        matches!(self, Rule::UnusedNoqa)
+        matches!(self, Rule::UnusedNoqa | Rule::CpuBoundInAsync)
     }
 
     /// The rule with this code (`SN101`) or name (`thread-target-called`).
