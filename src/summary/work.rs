@@ -38,6 +38,8 @@ const SMALL_LOOP: u64 = 16;
 pub struct WorkFacts {
     /// It does arithmetic or builds strings somewhere in its body.
     pub arithmetic: bool,
+    /// It is a generator (its body yields): calling it runs none of its body.
+    pub generator: bool,
     /// The first call nothing can name (or iteration of an object of unknown type): what it does
     /// is unknown. One is evidence enough.
     #[serde(skip)]
@@ -495,6 +497,7 @@ impl Builder<'_> {
             opt_in_depth: 0,
             facts: WorkDetails::default(),
             arithmetic: false,
+            generator: false,
             opaque: None,
             open_loops: Vec::new(),
             pool_locals: HashMap::new(),
@@ -510,8 +513,10 @@ impl Builder<'_> {
         for stmt in body {
             scan.visit_stmt(stmt);
         }
+        let generator = scan.generator;
         let (details, arithmetic, opaque) = scan.finish();
         let work = &mut self.summary().work;
+        work.generator = generator;
         if let Some(range) = opaque {
             let first = work.opaque.get_or_insert(range);
             if range.start() < first.start() {
@@ -577,6 +582,7 @@ struct WorkScan<'s, 'b> {
     opt_in_depth: usize,
     facts: WorkDetails,
     arithmetic: bool,
+    generator: bool,
     opaque: Option<TextRange>,
     /// Indices of the loops around the current node.
     open_loops: Vec<usize>,
@@ -1206,6 +1212,10 @@ impl<'e> Visitor<'e> for WorkScan<'_, '_> {
     fn visit_expr(&mut self, expr: &'e Expr) {
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match expr {
             Expr::Lambda(_) => {}
+            Expr::Yield(_) | Expr::YieldFrom(_) => {
+                self.generator = true;
+                visitor::walk_expr(self, expr);
+            }
             Expr::Call(call) => self.call(call, expr),
             Expr::BinOp(_) | Expr::FString(_) => {
                 self.computes();

@@ -4,8 +4,8 @@
 //! Finds pure-Python computation on the event loop: a sync helper a coroutine calls (not awaits)
 //! whose reachable work, by the effect inference ([`crate::project::effects`]), is a loop of the
 //! project's own code that computes and is not known to be small, with nothing reachable that
-//! does I/O, waits, releases the GIL or is unknown; or a coroutine whose own reachable work is
-//! that. Test modules are left alone. Opt-in: how long a loop runs depends on data the code does
+//! does I/O, waits, releases the GIL or is unknown (generators aside: calling one runs none of
+//! its body); or a coroutine whose own reachable work is that. Test modules are left alone. Opt-in: how long a loop runs depends on data the code does
 //! not show.
 //!
 //! ## Why is this bad?
@@ -58,9 +58,11 @@ pub fn check(
         let mut reported: HashSet<FuncId> = HashSet::new();
         for edge in &project.edges[f as usize] {
             let g = edge.callee;
-            // `await helper()` returns an awaitable; a coroutine is looked at by itself.
+            // `await helper()` returns an awaitable; a coroutine is looked at by itself; calling
+            // a generator runs none of its body (the coroutine's loop over it may await).
             if !contexts.runs_in_caller[g as usize]
                 || project.is_coroutine(g)
+                || project.function(g).work.generator
                 || function.asyncio().awaited_calls.contains(&edge.site)
                 || !reported.insert(g)
             {
