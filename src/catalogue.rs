@@ -5,6 +5,15 @@
 //! (`threading.Thread` + `join`), shared by the lock rules (a blocking call under a lock), the GIL
 //! rules (I/O-bound or GIL-releasing work on threads and processes) and the asyncio rules (a
 //! blocking call in a coroutine). Adding a library means adding rows here.
+//!
+//! Besides the rows by name and by receiver, the GIL rules need to know calls nothing blocks on:
+//! whole modules by prefix ([`module`]: `numpy` releases the GIL, `requests` waits for the
+//! network), calls that do their work holding the GIL ([`holds_gil`]: builtins, `math`, `re`,
+//! `json`, logging), and the methods of the builtin types looked up by name alone for receivers
+//! of unknown type ([`builtin_method`]: `append`, `join`, `split` hold the GIL).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 /// What a blocking call waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -76,6 +85,12 @@ const NATIVE: Effect = Effect {
     releases_gil: true,
 };
 
+/// Work that holds the GIL and waits on nothing: pure computation, cheap or not.
+pub const HOLDS_GIL: Effect = Effect {
+    blocks: None,
+    releases_gil: false,
+};
+
 /// Calls by qualified name.
 const FUNCTIONS: &[(&str, Effect)] = &[
     ("time.sleep", blocks(Blocking::Sleep)),
@@ -117,6 +132,37 @@ const FUNCTIONS: &[(&str, Effect)] = &[
     ),
     ("builtins.input", blocks(Blocking::File)),
     ("builtins.open", blocks(Blocking::File)),
+    ("io.open", blocks(Blocking::File)),
+    ("os.open", blocks(Blocking::File)),
+    ("os.read", blocks(Blocking::File)),
+    ("os.write", blocks(Blocking::File)),
+    ("os.listdir", blocks(Blocking::File)),
+    ("os.scandir", blocks(Blocking::File)),
+    ("os.walk", blocks(Blocking::File)),
+    ("os.stat", blocks(Blocking::File)),
+    ("os.remove", blocks(Blocking::File)),
+    ("os.unlink", blocks(Blocking::File)),
+    ("os.rename", blocks(Blocking::File)),
+    ("os.replace", blocks(Blocking::File)),
+    ("os.makedirs", blocks(Blocking::File)),
+    ("os.mkdir", blocks(Blocking::File)),
+    ("os.fsync", blocks(Blocking::File)),
+    ("os.path.exists", blocks(Blocking::File)),
+    ("os.path.isfile", blocks(Blocking::File)),
+    ("os.path.isdir", blocks(Blocking::File)),
+    ("os.path.getsize", blocks(Blocking::File)),
+    ("os.path.getmtime", blocks(Blocking::File)),
+    ("shutil.copy", blocks(Blocking::File)),
+    ("shutil.copy2", blocks(Blocking::File)),
+    ("shutil.copyfile", blocks(Blocking::File)),
+    ("shutil.copyfileobj", blocks(Blocking::File)),
+    ("shutil.copytree", blocks(Blocking::File)),
+    ("shutil.move", blocks(Blocking::File)),
+    ("shutil.rmtree", blocks(Blocking::File)),
+    ("select.select", blocks(Blocking::Network)),
+    ("subprocess.Popen", blocks(Blocking::Subprocess)),
+    ("os.popen", blocks(Blocking::Subprocess)),
+    ("multiprocessing.connection.wait", blocks(Blocking::Wait)),
     ("hashlib.sha1", NATIVE),
     ("hashlib.sha256", NATIVE),
     ("hashlib.sha512", NATIVE),
@@ -131,6 +177,17 @@ const FUNCTIONS: &[(&str, Effect)] = &[
     ("lzma.decompress", NATIVE),
     ("gzip.compress", NATIVE),
     ("gzip.decompress", NATIVE),
+    ("hashlib.sha224", NATIVE),
+    ("hashlib.sha384", NATIVE),
+    ("hashlib.sha3_256", NATIVE),
+    ("hashlib.sha3_512", NATIVE),
+    ("hashlib.blake2s", NATIVE),
+    ("hashlib.new", NATIVE),
+    ("hashlib.scrypt", NATIVE),
+    ("hashlib.file_digest", blocks(Blocking::File)),
+    ("zlib.crc32", NATIVE),
+    ("zlib.adler32", NATIVE),
+    ("binascii.crc32", NATIVE),
 ];
 
 /// Methods by receiver type (canonical qualified name) and method name.
@@ -255,22 +312,438 @@ const METHODS: &[(&str, &str, Effect)] = &[
         "communicate",
         blocks(Blocking::Subprocess),
     ),
+    ("socket.socket", "sendto", blocks(Blocking::Network)),
+    ("socket.socket", "makefile", blocks(Blocking::Network)),
+    ("requests.Session", "patch", blocks(Blocking::Network)),
+    ("requests.Session", "head", blocks(Blocking::Network)),
+    ("httpx.Client", "put", blocks(Blocking::Network)),
+    ("httpx.Client", "delete", blocks(Blocking::Network)),
+    ("httpx.Client", "patch", blocks(Blocking::Network)),
+    ("httpx.Client", "send", blocks(Blocking::Network)),
+    ("urllib3.PoolManager", "request", blocks(Blocking::Network)),
+    ("urllib3.PoolManager", "urlopen", blocks(Blocking::Network)),
+    ("sqlite3.Connection", "execute", blocks(Blocking::File)),
+    ("sqlite3.Connection", "commit", blocks(Blocking::File)),
+    ("sqlite3.Cursor", "execute", blocks(Blocking::File)),
+    ("pathlib.Path", "read_text", blocks(Blocking::File)),
+    ("pathlib.Path", "read_bytes", blocks(Blocking::File)),
+    ("pathlib.Path", "write_text", blocks(Blocking::File)),
+    ("pathlib.Path", "write_bytes", blocks(Blocking::File)),
+    ("pathlib.Path", "open", blocks(Blocking::File)),
+    ("pathlib.Path", "exists", blocks(Blocking::File)),
+    ("pathlib.Path", "iterdir", blocks(Blocking::File)),
+    ("pathlib.Path", "glob", blocks(Blocking::File)),
+    ("pathlib.Path", "rglob", blocks(Blocking::File)),
+    ("pathlib.Path", "stat", blocks(Blocking::File)),
+    ("pathlib.Path", "unlink", blocks(Blocking::File)),
+    ("pathlib.Path", "mkdir", blocks(Blocking::File)),
+    (
+        "concurrent.futures.ThreadPoolExecutor",
+        "map",
+        blocks(Blocking::FutureResult),
+    ),
+    (
+        "concurrent.futures.ProcessPoolExecutor",
+        "map",
+        blocks(Blocking::FutureResult),
+    ),
+    (
+        "multiprocessing.Pool",
+        "map",
+        blocks(Blocking::FutureResult),
+    ),
+    (
+        "multiprocessing.Pool",
+        "apply",
+        blocks(Blocking::FutureResult),
+    ),
+    (
+        "multiprocessing.Pool",
+        "starmap",
+        blocks(Blocking::FutureResult),
+    ),
+    (
+        "multiprocessing.pool.ThreadPool",
+        "map",
+        blocks(Blocking::FutureResult),
+    ),
+    (
+        "multiprocessing.pool.ThreadPool",
+        "apply",
+        blocks(Blocking::FutureResult),
+    ),
+    (
+        "concurrent.futures.ThreadPoolExecutor",
+        "shutdown",
+        blocks(Blocking::FutureResult),
+    ),
+    (
+        "concurrent.futures.ProcessPoolExecutor",
+        "shutdown",
+        blocks(Blocking::FutureResult),
+    ),
+    (
+        "multiprocessing.Pool",
+        "join",
+        blocks(Blocking::FutureResult),
+    ),
+    (
+        "multiprocessing.pool.ThreadPool",
+        "join",
+        blocks(Blocking::FutureResult),
+    ),
 ];
+
+/// Whole modules (and packages) by prefix: every function and class of the module does this,
+/// unless a row above says otherwise. Array libraries release the GIL in their kernels; network
+/// clients and database drivers wait on a server.
+const MODULES: &[(&str, Effect)] = &[
+    ("numpy", NATIVE),
+    ("scipy", NATIVE),
+    ("pandas", NATIVE),
+    ("numba", NATIVE),
+    ("torch", NATIVE),
+    ("tensorflow", NATIVE),
+    ("jax", NATIVE),
+    ("cv2", NATIVE),
+    ("PIL", NATIVE),
+    ("skimage", NATIVE),
+    ("sklearn", NATIVE),
+    ("pyarrow", NATIVE),
+    ("polars", NATIVE),
+    ("cupy", NATIVE),
+    ("lxml", NATIVE),
+    ("hashlib", NATIVE),
+    ("zlib", NATIVE),
+    ("bz2", NATIVE),
+    ("lzma", NATIVE),
+    ("gzip", blocks(Blocking::File)),
+    ("zipfile", blocks(Blocking::File)),
+    ("tarfile", blocks(Blocking::File)),
+    ("shutil", blocks(Blocking::File)),
+    ("tempfile", blocks(Blocking::File)),
+    ("glob", blocks(Blocking::File)),
+    ("pathlib", blocks(Blocking::File)),
+    ("csv", blocks(Blocking::File)),
+    ("pickle.load", blocks(Blocking::File)),
+    ("pickle.dump", blocks(Blocking::File)),
+    ("socket", blocks(Blocking::Network)),
+    ("ssl", blocks(Blocking::Network)),
+    ("http.client", blocks(Blocking::Network)),
+    ("urllib.request", blocks(Blocking::Network)),
+    ("ftplib", blocks(Blocking::Network)),
+    ("smtplib", blocks(Blocking::Network)),
+    ("imaplib", blocks(Blocking::Network)),
+    ("poplib", blocks(Blocking::Network)),
+    ("xmlrpc.client", blocks(Blocking::Network)),
+    ("requests", blocks(Blocking::Network)),
+    ("httpx", blocks(Blocking::Network)),
+    ("urllib3", blocks(Blocking::Network)),
+    ("aiohttp", blocks(Blocking::Network)),
+    ("boto3", blocks(Blocking::Network)),
+    ("botocore", blocks(Blocking::Network)),
+    ("paramiko", blocks(Blocking::Network)),
+    ("redis", blocks(Blocking::Network)),
+    ("pymongo", blocks(Blocking::Network)),
+    ("psycopg2", blocks(Blocking::Network)),
+    ("psycopg", blocks(Blocking::Network)),
+    ("pymysql", blocks(Blocking::Network)),
+    ("MySQLdb", blocks(Blocking::Network)),
+    ("mysql.connector", blocks(Blocking::Network)),
+    ("cx_Oracle", blocks(Blocking::Network)),
+    ("sqlalchemy", blocks(Blocking::Network)),
+    ("sqlite3", blocks(Blocking::File)),
+    ("google.cloud", blocks(Blocking::Network)),
+    ("kafka", blocks(Blocking::Network)),
+    ("pika", blocks(Blocking::Network)),
+    ("grpc", blocks(Blocking::Network)),
+    ("websocket", blocks(Blocking::Network)),
+    ("subprocess", blocks(Blocking::Subprocess)),
+];
+
+/// Modules and builtins that do their work holding the GIL and wait on nothing.
+const GIL_HOLDING: &[&str] = &[
+    "builtins",
+    "math",
+    "cmath",
+    "re",
+    "json",
+    "itertools",
+    "functools",
+    "operator",
+    "collections",
+    "heapq",
+    "bisect",
+    "statistics",
+    "random",
+    "string",
+    "fractions",
+    "decimal",
+    "copy",
+    "struct",
+    "dataclasses",
+    "enum",
+    "typing",
+    "abc",
+    "datetime",
+    "time.time",
+    "time.monotonic",
+    "time.perf_counter",
+    "time.process_time",
+    "logging",
+    "warnings",
+    "textwrap",
+    "unicodedata",
+    "base64",
+    "binascii",
+    "uuid",
+    "array",
+    "weakref",
+    "contextlib",
+    "inspect",
+    "types",
+    "pickle",
+    "marshal",
+    "os.path",
+    "os.environ",
+    "os.getpid",
+    "os.getenv",
+    "sys",
+    "threading.current_thread",
+    "threading.get_ident",
+    "threading.Lock",
+    "threading.RLock",
+    "threading.local",
+    "queue.Queue",
+    "queue.SimpleQueue",
+    "concurrent.futures.ThreadPoolExecutor",
+    "concurrent.futures.ProcessPoolExecutor",
+    "concurrent.futures.as_completed",
+];
+
+/// Methods of the builtin types (`str`, `bytes`, `list`, `dict`, `set`, `tuple`) that hold the
+/// GIL: on a receiver of unknown type, a call of one of these names is taken for one of them.
+const BUILTIN_TYPE_METHODS: &[&str] = &[
+    "append",
+    "appendleft",
+    "extend",
+    "insert",
+    "remove",
+    "pop",
+    "popleft",
+    "popitem",
+    "clear",
+    "update",
+    "setdefault",
+    "add",
+    "discard",
+    "sort",
+    "reverse",
+    "copy",
+    "index",
+    "count",
+    "get",
+    "items",
+    "keys",
+    "values",
+    "union",
+    "intersection",
+    "difference",
+    "issubset",
+    "issuperset",
+    "join",
+    "split",
+    "rsplit",
+    "splitlines",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "replace",
+    "format",
+    "startswith",
+    "endswith",
+    "lower",
+    "upper",
+    "title",
+    "capitalize",
+    "find",
+    "rfind",
+    "partition",
+    "rpartition",
+    "encode",
+    "decode",
+    "isdigit",
+    "isalpha",
+    "isalnum",
+    "isspace",
+    "zfill",
+    "ljust",
+    "rjust",
+    "center",
+    "hex",
+    "to_bytes",
+    "from_bytes",
+    "bit_length",
+    "is_integer",
+    "translate",
+    "maketrans",
+];
+
+/// The tables, indexed once: lookups run for every call of every function.
+struct Index {
+    functions: HashMap<&'static str, Effect>,
+    methods: HashMap<(&'static str, &'static str), Effect>,
+    modules: HashMap<&'static str, Effect>,
+    holding: HashSet<&'static str>,
+    builtin_methods: HashSet<&'static str>,
+}
+
+static INDEX: LazyLock<Index> = LazyLock::new(|| Index {
+    functions: FUNCTIONS.iter().copied().collect(),
+    methods: METHODS
+        .iter()
+        .map(|&(ty, name, effect)| ((ty, name), effect))
+        .collect(),
+    modules: MODULES.iter().copied().collect(),
+    holding: GIL_HOLDING.iter().copied().collect(),
+    builtin_methods: BUILTIN_TYPE_METHODS.iter().copied().collect(),
+});
 
 /// What the catalogue knows of a call to the function `qualified`.
 pub fn function(qualified: &str) -> Option<Effect> {
-    FUNCTIONS
-        .iter()
-        .find(|(name, _)| *name == qualified)
-        .map(|(_, effect)| *effect)
+    INDEX.functions.get(qualified).copied()
 }
 
 /// What the catalogue knows of `method` called on an object of type `receiver`.
 pub fn method(receiver: &str, method: &str) -> Option<Effect> {
-    METHODS
+    INDEX.methods.get(&(receiver, method)).copied()
+}
+
+/// What the catalogue knows of a call to `qualified` by its module alone (`numpy.dot`,
+/// `requests.Session`): the longest module prefix in the table.
+pub fn module(qualified: &str) -> Option<Effect> {
+    prefixes(qualified).find_map(|prefix| INDEX.modules.get(prefix).copied())
+}
+
+/// Whether `qualified` (a function, class or method by qualified name) does its work holding the
+/// GIL and waits on nothing: a builtin, `math`, `re`, `json`, logging...
+pub fn holds_gil(qualified: &str) -> bool {
+    lookup_name(qualified) == Some(HOLDS_GIL)
+}
+
+/// What a method called `name` on a receiver of unknown type does, when the name is a method of
+/// the builtin types (`append`, `join`, `split`): it holds the GIL.
+pub fn builtin_method(name: &str) -> Option<Effect> {
+    INDEX.builtin_methods.contains(name).then_some(HOLDS_GIL)
+}
+
+/// Methods of file, socket and connection objects, by name alone: a call of one of these on an
+/// object of unknown type is taken for I/O (`f.read()`, `conn.recv(4096)`, `cursor.execute()`).
+const IO_METHODS: &[(&str, Blocking)] = &[
+    ("read", Blocking::File),
+    ("readline", Blocking::File),
+    ("readlines", Blocking::File),
+    ("readinto", Blocking::File),
+    ("write", Blocking::File),
+    ("writelines", Blocking::File),
+    ("flush", Blocking::File),
+    ("seek", Blocking::File),
+    ("truncate", Blocking::File),
+    ("recv", Blocking::Network),
+    ("recv_into", Blocking::Network),
+    ("recvfrom", Blocking::Network),
+    ("send", Blocking::Network),
+    ("sendall", Blocking::Network),
+    ("sendto", Blocking::Network),
+    ("accept", Blocking::Network),
+    ("connect", Blocking::Network),
+    ("getresponse", Blocking::Network),
+    ("urlopen", Blocking::Network),
+    ("execute", Blocking::Network),
+    ("executemany", Blocking::Network),
+    ("fetchone", Blocking::Network),
+    ("fetchall", Blocking::Network),
+    ("fetchmany", Blocking::Network),
+    ("commit", Blocking::Network),
+    ("communicate", Blocking::Subprocess),
+];
+
+/// Methods of `logging.Logger` (and adapters): a call of one of these on an object of unknown
+/// type is taken for logging, done holding the GIL.
+const LOGGER_METHODS: &[&str] = &[
+    "debug",
+    "info",
+    "warning",
+    "warn",
+    "error",
+    "exception",
+    "critical",
+    "isEnabledFor",
+];
+
+/// Calls that write to the console. Writing to a terminal or a pipe is I/O for what a thread's
+/// work does (a loop that prints is not computing), though too quick to count as blocking for
+/// the lock rules: they have no row in [`FUNCTIONS`].
+const CONSOLE_OUTPUT: &[&str] = &["builtins.print", "pprint.pprint", "sys.stdout.write"];
+
+/// Whether `qualified` writes to the console (`print`).
+pub fn writes_console(qualified: &str) -> bool {
+    CONSOLE_OUTPUT.contains(&qualified)
+}
+
+/// What a method called `name` on an object of unknown type does, when the name is a method of
+/// file, socket or connection objects.
+pub fn io_method(name: &str) -> Option<Effect> {
+    IO_METHODS
         .iter()
-        .find(|(ty, name, _)| *ty == receiver && *name == method)
-        .map(|(_, _, effect)| *effect)
+        .find(|(method, _)| *method == name)
+        .map(|(_, kind)| blocks(*kind))
+}
+
+/// What a method called `name` on an object of unknown type does, by its name alone: a method
+/// of the builtin types or of a logger holds the GIL, one of a file or socket does I/O.
+pub fn method_by_name(name: &str) -> Option<Effect> {
+    if LOGGER_METHODS.contains(&name) {
+        return Some(HOLDS_GIL);
+    }
+    builtin_method(name).or_else(|| io_method(name))
+}
+
+/// Everything the catalogue knows of a call of `qualified` (a function or class) or of method
+/// `method` on an object of class `qualified`: its own row first, then the most specific module
+/// row (`os.path.exists` touches the disk, `os.path.join` holds the GIL, `pickle.load` reads a
+/// file, `pickle.loads` does not).
+pub fn lookup(qualified: &str, method: Option<&str>) -> Option<Effect> {
+    let own = match method {
+        Some(m) => self::method(qualified, m),
+        None => function(qualified),
+    };
+    own.or_else(|| match method {
+        Some(m) => lookup_name(&format!("{qualified}.{m}")),
+        None => lookup_name(qualified),
+    })
+}
+
+/// The most specific of the module rows and the GIL-holding rows for `name` (a module row wins
+/// over a GIL-holding row of the same prefix).
+fn lookup_name(name: &str) -> Option<Effect> {
+    if let Some(effect) = function(name) {
+        return Some(effect);
+    }
+    prefixes(name).find_map(|prefix| {
+        INDEX
+            .modules
+            .get(prefix)
+            .copied()
+            .or_else(|| INDEX.holding.contains(prefix).then_some(HOLDS_GIL))
+    })
+}
+
+/// `name` and its dotted prefixes, longest first: `a.b.c`, `a.b`, `a`.
+fn prefixes(name: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(name), |current| {
+        current.rfind('.').map(|dot| &current[..dot])
+    })
 }
 
 #[cfg(test)]
@@ -290,5 +763,40 @@ mod tests {
         assert!(function("hashlib.sha256").is_some_and(|e| e.releases_gil && e.blocks.is_none()));
         assert_eq!(function("os.path.join"), None);
         assert_eq!(method("threading.Thread", "start"), None);
+    }
+
+    #[test]
+    fn modules_builtins_and_methods_of_unknown_receivers() {
+        assert!(module("numpy.linalg.norm").is_some_and(|e| e.releases_gil && e.blocks.is_none()));
+        assert_eq!(
+            module("requests.Session").and_then(|e| e.blocks),
+            Some(Blocking::Network)
+        );
+        // A prefix is a whole module name: `numpyx` is not `numpy`.
+        assert_eq!(module("numpyx.dot"), None);
+        assert!(holds_gil("builtins.len") && holds_gil("math.sqrt") && holds_gil("re.compile"));
+        assert!(!holds_gil("builtins.open") && !holds_gil("time.sleep"));
+        assert_eq!(builtin_method("append"), Some(HOLDS_GIL));
+        assert_eq!(builtin_method("recv"), None);
+        assert_eq!(
+            io_method("recv").and_then(|e| e.blocks),
+            Some(Blocking::Network)
+        );
+        // The most specific row wins: `os.path.exists` touches the disk, `os.path.join` does not.
+        assert_eq!(
+            lookup("os.path.exists", None).and_then(|e| e.blocks),
+            Some(Blocking::File)
+        );
+        assert_eq!(lookup("os.path.join", None), Some(HOLDS_GIL));
+        assert_eq!(
+            lookup("pathlib.Path", Some("read_text")).and_then(|e| e.blocks),
+            Some(Blocking::File)
+        );
+        assert_eq!(lookup("mylib.thing", None), None);
+        assert_eq!(
+            lookup("pickle.load", None).and_then(|e| e.blocks),
+            Some(Blocking::File)
+        );
+        assert_eq!(lookup("pickle.loads", None), Some(HOLDS_GIL));
     }
 }

@@ -174,6 +174,8 @@ pub enum DebugCommand {
     Calls(DebugArgs),
     /// Every access to shared state with its kind, locks and thread contexts (JSON).
     Accesses(DebugArgs),
+    /// What the work reachable from each function does, and why it runs many times (JSON).
+    Work(DebugArgs),
 }
 
 #[derive(Debug, Args)]

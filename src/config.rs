@@ -41,8 +41,11 @@ pub struct Options {
     pub exclude: Option<Vec<String>>,
     /// Globs of files and directories not to check, on top of `exclude`.
     pub extend_exclude: Option<Vec<String>>,
-    /// The oldest Python the project supports: `py38` … `py314`.
+    /// The oldest Python the project supports: `py38` … `py314`, or `py313t`/`py314t` for a
+    /// free-threaded build.
     pub target_version: Option<String>,
+    /// The code runs on a free-threaded CPython build (no GIL).
+    pub free_threaded: Option<bool>,
     /// Directories that hold top-level packages (default `["src", "."]`).
     pub src: Option<Vec<String>>,
     /// Functions and methods the user knows run on many threads: `pkg.views.*`, `pkg.mod:Class.method`.
@@ -63,6 +66,7 @@ pub const KEYS: &[&str] = &[
     "exclude",
     "extend-exclude",
     "target-version",
+    "free-threaded",
     "src",
     "concurrent",
     "extend",
@@ -78,7 +82,10 @@ fn expected(key: &str) -> &'static str {
             "a table from glob to a list of codes, such as { \"tests/*\" = [\"SN2\"] }"
         }
         "exclude" | "extend-exclude" => "a list of globs, such as [\"generated/*\"]",
-        "target-version" => "a string: one of \"py38\", \"py39\", … \"py314\"",
+        "target-version" => {
+            "a string: one of \"py38\", \"py39\", … \"py314\", or \"py313t\"/\"py314t\" for free-threaded builds"
+        }
+        "free-threaded" => "a boolean: `true` when the code runs on a free-threaded build (no GIL)",
         "src" => "a list of directories, such as [\"src\", \".\"]",
         "concurrent" => {
             "a list of function patterns, such as [\"pkg.views.*\", \"pkg.worker:Worker.handle\"]"
@@ -169,6 +176,10 @@ impl Options {
                     toml::Value::String(path) => options.extend = Some(path),
                     other => return Err(bad(describe(&other))),
                 },
+                "free-threaded" => match value {
+                    toml::Value::Boolean(on) => options.free_threaded = Some(on),
+                    other => return Err(bad(describe(&other))),
+                },
                 "per-file-ignores" => {
                     let toml::Value::Table(table) = &value else {
                         return Err(bad(describe(&value)));
@@ -256,6 +267,9 @@ pub struct Settings {
     pub per_file_ignores: Vec<(GlobMatcher, GlobMatcher, RuleSet)>,
     pub exclude: GlobSet,
     pub target_version: Option<PythonVersion>,
+    /// The code runs without a GIL (`free-threaded = true`, or a `py313t`/`py314t` target):
+    /// SN401 is off and the race rules report errors.
+    pub free_threaded: bool,
     /// Absolute directories holding top-level packages, in order.
     pub src: Vec<PathBuf>,
     pub concurrent: Vec<String>,
@@ -398,7 +412,7 @@ impl Settings {
             "rules",
             toml_list(rules.iter().map(Rule::code)),
             if rule_origins.is_empty() {
-                "default: every rule but the opt-in SN004".to_string()
+                "default: every rule but the opt-in SN004 and SN703".to_string()
             } else {
                 rule_origins.join(", ")
             },
@@ -494,17 +508,17 @@ impl Settings {
             .build()
             .map_err(|e| ConfigError(format!("`exclude`: {e}")))?;
 
-        let target_version = match nearest("target-version") {
+        let (target_version, free_target) = match nearest("target-version") {
             Some(layer) => {
                 let text = layer.options.target_version.as_deref().unwrap_or_default();
-                let version =
+                let (version, free) =
                     parse_target_version(text).map_err(|e| in_file(layer, "target-version", e))?;
                 show(
                     "target-version",
                     format!("{text:?}"),
                     file_origin(layer, "target-version"),
                 );
-                Some(version)
+                (Some(version), free)
             }
             None => {
                 show(
@@ -512,7 +526,31 @@ impl Settings {
                     "none".to_string(),
                     "default: every syntax the parser knows".to_string(),
                 );
-                None
+                (None, false)
+            }
+        };
+        // An explicit `free-threaded` wins over what the target version says.
+        let free_threaded = match nearest("free-threaded") {
+            Some(layer) => {
+                let on = layer.options.free_threaded.unwrap_or_default();
+                show(
+                    "free-threaded",
+                    on.to_string(),
+                    file_origin(layer, "free-threaded"),
+                );
+                on
+            }
+            None => {
+                show(
+                    "free-threaded",
+                    free_target.to_string(),
+                    if free_target {
+                        "target-version".to_string()
+                    } else {
+                        "default".to_string()
+                    },
+                );
+                free_target
             }
         };
 
@@ -566,6 +604,7 @@ impl Settings {
             per_file_ignores,
             exclude,
             target_version,
+            free_threaded,
             src,
             concurrent,
             root,
@@ -814,15 +853,21 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-fn parse_target_version(text: &str) -> Result<PythonVersion, String> {
-    let minor = text
+/// `py311` → 3.11 with the GIL; `py313t` → 3.13, free-threaded (builds without the GIL exist
+/// from 3.13 on).
+fn parse_target_version(text: &str) -> Result<(PythonVersion, bool), String> {
+    let (number, free) = match text.strip_suffix('t') {
+        Some(number) => (number, true),
+        None => (text, false),
+    };
+    let minor = number
         .strip_prefix("py3")
         .and_then(|m| m.parse::<u8>().ok())
-        .filter(|m| (8..=14).contains(m))
+        .filter(|m| (8..=14).contains(m) && (!free || *m >= 13))
         .ok_or_else(|| {
-            format!("expected one of `py38`, `py39`, `py310`, `py311`, `py312`, `py313`, `py314`, got `{text}`")
+            format!("expected one of `py38`, `py39`, `py310`, `py311`, `py312`, `py313`, `py314`, or the free-threaded `py313t`, `py314t`, got `{text}`")
         })?;
-    Ok(PythonVersion { major: 3, minor })
+    Ok((PythonVersion { major: 3, minor }, free))
 }
 
 /// A `concurrent` entry: a dotted module path with an optional `:Qual.name` part, where a `*`

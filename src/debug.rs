@@ -19,6 +19,7 @@ pub fn run(command: DebugCommand) -> Result<ExitCode, String> {
         DebugCommand::Roots(args) => emit(args, roots),
         DebugCommand::Calls(args) => emit(args, calls),
         DebugCommand::Accesses(args) => emit(args, accesses),
+        DebugCommand::Work(args) => emit(args, work),
     }
 }
 
@@ -202,6 +203,53 @@ fn accesses(project: &Project, files: &SourceFiles) -> Value {
         }
     }
     Value::Array(out)
+}
+
+/// What the work reachable from each function does (the effect inference), and why it runs many
+/// times: every function with something to say.
+fn work(project: &Project, files: &SourceFiles) -> Value {
+    use crate::project::{Evidence, Repeat};
+    let evidence = |e: &Evidence| json!({ "what": project.evidence_text(e), "at": place(files, project.evidence_span(e)) });
+    let waiting = |slot: &Option<(Evidence, crate::catalogue::Blocking)>| {
+        slot.as_ref().map(|(e, kind)| {
+            json!({ "what": project.evidence_text(e), "waits": kind.describe(), "at": place(files, project.evidence_span(e)) })
+        })
+    };
+    Value::Array(
+        (0..project.functions.len() as FuncId)
+            .filter_map(|f| {
+                let work = project.work(f);
+                let repetition = project.repetition(f);
+                if work.is_cheap() && repetition.is_none() {
+                    return None;
+                }
+                let repeats = repetition.map(|r| match r.why {
+                    Repeat::Loop { caller, header, .. } => json!({
+                        "called_in_loop_of": project.function(caller).qualname,
+                        "loop": place(files, Span::new(project.file_of(caller), header)),
+                        "through": project.repetition_path(f).iter().map(|(g, _)| project.function(*g).qualname.clone()).collect::<Vec<_>>(),
+                    }),
+                    Repeat::Root(root) => json!({
+                        "root": project.function(project.roots[root as usize].entry).qualname,
+                        "site": project.roots[root as usize].site.map(|s| place(files, s)),
+                        "through": project.repetition_path(f).iter().map(|(g, _)| project.function(*g).qualname.clone()).collect::<Vec<_>>(),
+                    }),
+                });
+                Some(json!({
+                    "function": project.function(f).qualname,
+                    "cpu_bound": work.is_cpu_bound(),
+                    "io_bound": work.is_io_bound(),
+                    "compute": work.compute.as_ref().map(evidence),
+                    "io": waiting(&work.io),
+                    "waits": waiting(&work.waits),
+                    "native": work.native.as_ref().map(evidence),
+                    "output": work.output.as_ref().map(evidence),
+                    "unknown": work.unknown.as_ref().map(evidence),
+                    "repeats": repeats,
+                }))
+            })
+            .collect(),
+    )
 }
 
 /// Reads and parses every file, nothing else, and prints counts: the benchmark's baseline.

@@ -5,8 +5,8 @@
 //!    ([`crate::checker`]), summarize for the project phase ([`crate::summary`]), index the `noqa`
 //!    comments, then drop the AST;
 //! 3. link the summaries project-wide ([`crate::project`]);
-//! 4. run the project rules ([`crate::rules::races`], [`crate::rules::locks`], [`crate::rules::futures`],
-//!    [`crate::rules::asyncio`]);
+//! 4. run the project rules ([`crate::rules::races`], [`crate::rules::locks`], [`crate::rules::gil`],
+//!    [`crate::rules::futures`], [`crate::rules::asyncio`]);
 //! 5. apply each file's rules (`per-file-ignores`) and suppressions, report unused suppressions
 //!    (SN004), sort deterministically;
 //!
@@ -28,7 +28,7 @@ use crate::project::Project;
 use crate::python::ast::{self, Expr, Pattern, Stmt};
 use crate::python::visitor::transformer::{self, Transformer};
 use crate::python::{self, visitor, TextRange, TextSize, Visitor};
-use crate::rules::{self, locks, races, thread_api, unused_noqa, Family, Rule, RuleSet};
+use crate::rules::{self, gil, locks, races, thread_api, unused_noqa, Family, Rule, RuleSet};
 use crate::semantic::SemanticModel;
 use crate::source::{display_name, FileId, SourceFile, SourceFiles, Span};
 use crate::summary::{self, ModuleSummary};
@@ -124,6 +124,7 @@ pub fn finish(outcomes: Vec<FileOutcome>, settings: &dyn SettingsFor) -> CheckRe
         ));
         diagnostics.extend(locks::check(&project, &files, project_settings.rules));
         diagnostics.extend(decide_deferred(&project, deferred));
+        diagnostics.extend(gil::check(&project, &files, project_settings.rules));
         diagnostics.extend(rules::futures::check(
             &project,
             &files,
@@ -141,6 +142,11 @@ pub fn finish(outcomes: Vec<FileOutcome>, settings: &dyn SettingsFor) -> CheckRe
         .iter()
         .map(|file| settings.settings_for(&file.path).rules_for(&file.path))
         .collect();
+    let free_threaded: Vec<bool> = files
+        .iter()
+        .map(|file| settings.settings_for(&file.path).free_threaded)
+        .collect();
+    let diagnostics = for_free_threading(diagnostics, &free_threaded);
     let mut used: Vec<HashSet<Use>> = vec![HashSet::new(); files.len()];
     let mut diagnostics: Vec<Diagnostic> = diagnostics
         .into_iter()
@@ -179,6 +185,29 @@ pub fn finish(outcomes: Vec<FileOutcome>, settings: &dyn SettingsFor) -> CheckRe
         diagnostics,
         warnings,
     }
+}
+
+/// What changes for files that run without a GIL (`free-threaded = true`): CPU-bound threads run
+/// in parallel (SN401 does not apply), and races the GIL made rare happen all the time (the race
+/// rules report errors).
+fn for_free_threading(diagnostics: Vec<Diagnostic>, free_threaded: &[bool]) -> Vec<Diagnostic> {
+    if !free_threaded.contains(&true) {
+        return diagnostics;
+    }
+    diagnostics
+        .into_iter()
+        .filter_map(|mut d| {
+            if !free_threaded[d.span.file.0 as usize] {
+                return Some(d);
+            }
+            match d.rule.family() {
+                _ if d.rule == Rule::CpuBoundWorkOnThreads => return None,
+                Family::Races => d.severity = crate::diagnostic::Severity::Error,
+                _ => {}
+            }
+            Some(d)
+        })
+        .collect()
 }
 
 /// Drops related locations that repeat an earlier one (same place, same words) or the primary
@@ -449,6 +478,7 @@ fn needs_project(rules: RuleSet) -> bool {
         || thread_api::PROJECT_RULES
             .iter()
             .any(|&rule| rules.contains(rule))
+        || rules.any_in(Family::Gil)
 }
 
 /// Whether files need summaries: for the project rules, or for the class hierarchy that decides

@@ -134,7 +134,7 @@ fn an_unknown_key_names_the_file_line_and_key() {
         format!(
             "snarl: error: {}:3: unknown key `bogus-key` in [tool.snarl]; expected one of `select`, \
              `extend-select`, `ignore`, `per-file-ignores`, `exclude`, `extend-exclude`, \
-             `target-version`, `src`, `concurrent`, `extend`\n",
+             `target-version`, `free-threaded`, `src`, `concurrent`, `extend`\n",
             path.display()
         )
     );
@@ -183,13 +183,23 @@ fn a_bad_value_names_the_file_line_key_and_expectation() {
         ),
         (
             "target-version = 312\n",
-            ":1: `target-version` must be a string: one of \"py38\", \"py39\", … \"py314\", not \
-             the integer 312",
+            ":1: `target-version` must be a string: one of \"py38\", \"py39\", … \"py314\", or \
+             \"py313t\"/\"py314t\" for free-threaded builds, not the integer 312",
         ),
         (
             "target-version = \"py27\"\n",
             ":1: `target-version`: expected one of `py38`, `py39`, `py310`, `py311`, `py312`, \
-             `py313`, `py314`, got `py27`",
+             `py313`, `py314`, or the free-threaded `py313t`, `py314t`, got `py27`",
+        ),
+        (
+            "target-version = \"py312t\"\n",
+            ":1: `target-version`: expected one of `py38`, `py39`, `py310`, `py311`, `py312`, \
+             `py313`, `py314`, or the free-threaded `py313t`, `py314t`, got `py312t`",
+        ),
+        (
+            "free-threaded = \"yes\"\n",
+            ":1: `free-threaded` must be a boolean: `true` when the code runs on a free-threaded \
+             build (no GIL), not the string \"yes\"",
         ),
         (
             "select = [\"SN9\"]\n",
@@ -596,4 +606,101 @@ fn show_files_lists_what_would_be_checked() {
     .map(|p| project.path(p).display().to_string())
     .collect();
     assert_eq!(stdout.lines().collect::<Vec<_>>(), expected);
+}
+
+/// Threads that only compute (SN401) and a dict written under a lock in one place and without it
+/// in another (SN203, a warning by default).
+const GIL_AND_RACE: &str = r#"import threading
+from concurrent.futures import ThreadPoolExecutor
+
+
+def count_primes(limit):
+    found = 0
+    for n in range(2, limit):
+        if all(n % d for d in range(2, int(n**0.5) + 1)):
+            found += 1
+    return found
+
+
+class Registry:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._items = {}
+
+    def add(self, key, value):
+        with self._lock:
+            self._items[key] = value
+
+    def remove(self, key):
+        del self._items[key]
+
+
+with ThreadPoolExecutor(max_workers=4) as executor:
+    totals = list(executor.map(count_primes, [50_000, 60_000]))
+"#;
+
+/// (code, severity) of each finding `snarl check` makes in `project`.
+fn codes_and_severities(project: &Project) -> Vec<(String, String)> {
+    let output = project
+        .snarl(&["check", "--output-format", "json", "--exit-zero"])
+        .output()
+        .unwrap();
+    let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn free_threaded_turns_sn401_off_and_raises_race_severity() {
+    let project = Project::new("free-threaded");
+    project.write("app.py", GIL_AND_RACE);
+    let with_gil = codes_and_severities(&project);
+    assert!(with_gil.contains(&("SN401".to_string(), "warning".to_string())));
+    assert!(with_gil.contains(&("SN203".to_string(), "warning".to_string())));
+
+    for config in ["free-threaded = true\n", "target-version = \"py314t\"\n"] {
+        project.write("snarl.toml", config);
+        let without_gil = codes_and_severities(&project);
+        assert!(
+            !without_gil.iter().any(|(code, _)| code == "SN401"),
+            "{config}: {without_gil:?}"
+        );
+        assert!(
+            without_gil.contains(&("SN203".to_string(), "error".to_string())),
+            "{config}: {without_gil:?}"
+        );
+    }
+    // An explicit `free-threaded = false` wins over the target version.
+    project.write(
+        "snarl.toml",
+        "target-version = \"py313t\"\nfree-threaded = false\n",
+    );
+    assert!(codes_and_severities(&project).contains(&("SN401".to_string(), "warning".to_string())));
+}
+
+#[test]
+fn free_threaded_applies_per_file_from_the_closest_configuration() {
+    let project = Project::new("free-threaded-per-file");
+    project
+        .write("app.py", GIL_AND_RACE)
+        .write("nogil/app.py", GIL_AND_RACE)
+        .write("nogil/snarl.toml", "free-threaded = true\n");
+    let (_, findings, _) = project.check(&["--exit-zero"]);
+    let sn401: Vec<&String> = findings.iter().filter(|f| f.ends_with("SN401")).collect();
+    assert_eq!(sn401, vec!["app.py SN401"], "{findings:?}");
+    let shown = project
+        .snarl_in("nogil", &["check", "--show-settings", "app.py"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8(shown.stdout).unwrap();
+    assert!(shown.contains("free-threaded = true"), "{shown}");
 }

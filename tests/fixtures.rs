@@ -272,3 +272,20 @@ fn no_finding_prints_more_than_30_lines_in_full_nor_repeats_itself() {
         longest.1
     );
 }
+
+#[test]
+fn full_and_json_reports_of_gil_fixtures() {
+    use snarl::report::OutputFormat;
+    insta::assert_snapshot!(
+        "SN401_full",
+        report("SN401/compute_on_thread_pools.py", OutputFormat::Full)
+    );
+    insta::assert_snapshot!(
+        "SN404_full",
+        report("SN404/pools_per_call.py", OutputFormat::Full)
+    );
+    insta::assert_snapshot!(
+        "SN402_json",
+        report("SN402/io_on_processes.py", OutputFormat::Json)
+    );
+}

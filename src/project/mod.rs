@@ -9,21 +9,29 @@
 //!    what orders accesses (start/join, hand-offs, guard flags);
 //! 4. [`locks`]: locks passed as arguments and held by decorators;
 //! 5. [`contexts`]: propagate thread contexts, entry locksets and ownership over the call graph;
-//!    [`ownership`] decides which calls run on objects their caller owns.
+//!    [`ownership`] decides which calls run on objects their caller owns;
+//! 6. [`effects`]: what the work reachable from each function does (compute, I/O, waits, native
+//!    work, unknown), joined over the call graph;
+//! 7. [`repeats`]: which functions run many times (called in a loop, a root that runs many
+//!    times), and why.
 //!
 //! On demand, for the asyncio rules: [`event_loop`] tells code that runs on an event loop from
 //! code that runs on a plain thread, and what each function reaches through sync calls.
 //!
 //! The rules ask the model: which threads run an access ([`Project::access_threads`]), whether
 //! two may meet ([`Project::may_meet`]), which locks are held ([`Project::lockset_at`]), whether
-//! an access is owned ([`Project::is_owned`]), whether a hand-off or flag orders two accesses.
+//! an access is owned ([`Project::is_owned`]), whether a hand-off or flag orders two accesses,
+//! what the work reachable from a function does ([`Project::work`]), and why a function runs
+//! many times ([`Project::repetition`]).
 
 pub mod contexts;
+pub mod effects;
 pub mod event_loop;
 pub mod happens_before;
 pub mod link;
 pub mod locks;
 pub mod ownership;
+pub mod repeats;
 pub mod roots;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -34,9 +42,11 @@ use crate::source::{FileId, Span};
 use crate::summary::{Access, ClassSummary, FunctionSummary, Loc, ModuleSummary};
 
 pub use contexts::{AccessThreads, Context, Thread};
+pub use effects::{Evidence, Work};
 pub use event_loop::{Chain, LoopContexts, OffLoop, ThreadStart, Via, MAX_HELPERS};
 pub use happens_before::Window;
 pub use ownership::binds_instance;
+pub use repeats::{Repeat, Repetition};
 pub use roots::{IntentScope, Root, RootKind};
 
 /// Index of a function in [`Project::functions`].
@@ -100,6 +110,12 @@ pub struct Project {
     param_locks: HashMap<(FuncId, u32), Loc>,
     decorator_locks: HashMap<FuncId, Vec<Loc>>,
     pub contexts: Vec<Context>,
+    /// What the work reachable from each function does ([`Project::work`]).
+    work: Vec<Work>,
+    /// The names evidence of work uses ([`Project::evidence_text`]).
+    evidence_names: Vec<Box<str>>,
+    /// Why each function runs many times, if it does ([`Project::repetition`]).
+    repetitions: Vec<Option<Repetition>>,
 }
 
 impl Project {
@@ -131,6 +147,9 @@ impl Project {
             param_locks: HashMap::default(),
             decorator_locks: HashMap::default(),
             contexts: Vec::new(),
+            work: Vec::new(),
+            evidence_names: Vec::new(),
+            repetitions: Vec::new(),
         };
         project.index();
         project.resolve_edges();
@@ -141,6 +160,8 @@ impl Project {
         project.contexts = vec![Context::default(); project.functions.len()];
         project.propagate();
         project.spread_multiplicity();
+        project.infer_work();
+        project.find_repetitions();
         project
     }
 

@@ -4,8 +4,8 @@
 //! its family, its default severity and a one-line summary. Its Markdown doc lives in
 //! `rules/<CODE>-<name>.md` and is embedded in the binary. The check itself lives in one file per
 //! rule under the family's module: `thread_api` (SN1xx) runs on each file's AST in the per-file
-//! phase; `races` (SN2xx), `futures` (SN6xx) and `asyncio` (SN7xx) run on the linked project
-//! model (SN704 on the AST); `locks` (SN3xx) has rules of both kinds.
+//! phase; `races` (SN2xx), `gil` (SN4xx), `futures` (SN6xx) and `asyncio` (SN7xx) run on the
+//! linked project model (SN704 on the AST); `locks` (SN3xx) has rules of both kinds.
 
 use std::fmt;
 use std::str::FromStr;
@@ -17,6 +17,7 @@ use crate::diagnostic::Severity;
 pub mod asyncio;
 pub mod futures;
 pub mod locks;
+pub mod gil;
 pub mod races;
 pub mod thread_api;
 pub mod unused_noqa;
@@ -161,6 +162,16 @@ declare_rules! {
         "`lock.release()` on a path where the acquire did not happen or did not succeed.";
     CallbackUnderLock => "SN309", "callback-under-lock", Locks, Warning,
         "A callable from outside (a parameter, a registered handler) is called while a non-reentrant lock is held.";
+    CpuBoundWorkOnThreads => "SN401", "cpu-bound-work-on-threads", Gil, Warning,
+        "Threads started to run in parallel run pure-Python computation, which the GIL runs one thread at a time.";
+    IoBoundWorkOnProcesses => "SN402", "io-bound-work-on-processes", Gil, Info,
+        "Processes run work that only waits on I/O, which threads overlap without process start-up and pickling.";
+    SubmitThenWait => "SN403", "submit-then-wait", Gil, Warning,
+        "A loop submits a task to a pool and waits for it before submitting the next: the tasks run one at a time.";
+    ExecutorCreatedPerCall => "SN404", "executor-created-per-call", Gil, Warning,
+        "A pool or executor is created on every loop pass or every call of code that runs many times, paying its start-up each time.";
+    ProcessMapWithoutChunksize => "SN405", "process-map-without-chunksize", Gil, Info,
+        "A process pool maps cheap work over many items one item per message: pickling and messages cost more than the work.";
     FutureResultIgnored => "SN601", "future-result-ignored", Futures, Warning,
         "The future of a submitted task is dropped: an exception the task raises is never seen.";
     ExecutorMapResultIgnored => "SN602", "executor-map-result-ignored", Futures, Warning,
@@ -171,6 +182,8 @@ declare_rules! {
         "Code running on a plain thread calls an event-loop or asyncio API that only the loop's thread may call.";
     BlockingCallInAsync => "SN702", "blocking-call-in-async", Asyncio, Warning,
         "A coroutine makes a blocking call, directly or through sync helpers: every task on the loop waits.";
+    CpuBoundInAsync => "SN703", "cpu-bound-in-async", Asyncio, Warning,
+        "A coroutine runs pure-Python computation on the event loop, directly or through sync helpers: every task on the loop waits.";
     ThreadLockAcrossAwait => "SN704", "thread-lock-across-await", Asyncio, Error,
         "A `threading` lock is held across an `await`: another task that takes it blocks the loop thread.";
     AsyncioRunInRunningLoop => "SN705", "asyncio-run-in-running-loop", Asyncio, Error,
@@ -210,7 +223,7 @@ impl Rule {
 
     /// Opt-in rules are off unless selected by code, prefix, name or `ALL` (as ruff's `RUF100`).
     pub fn is_opt_in(self) -> bool {
-        matches!(self, Rule::UnusedNoqa)
+        matches!(self, Rule::UnusedNoqa | Rule::CpuBoundInAsync)
     }
 
     /// The rule with this code (`SN101`) or name (`thread-target-called`).

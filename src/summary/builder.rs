@@ -455,6 +455,15 @@ impl<'a> Builder<'a> {
         self.finish_spawns();
         self.finish_futures(body);
         self.finish_asyncio(body);
+        let flags: Vec<String> = parameters
+            .map(|p| {
+                p.iter()
+                    .filter(|p| matches!(p.default(), Some(Expr::BooleanLiteral(b)) if !b.value))
+                    .map(|p| p.name().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.summarize_work(body, &flags);
         if kind != FunctionKind::Module {
             let fresh = returns_fresh(self.semantic, body, &self.frame().owned);
             self.functions[index].returns_fresh = fresh;

@@ -263,6 +263,7 @@ impl Builder<'_> {
     pub(super) fn record_call(&mut self, call: &ast::ExprCall) {
         let callee = self.callee_of(&call.func);
         if callee == Callee::Unknown {
+            self.note_unknown_call(call);
             // A call of a parameter while a lock is held, in a wrapper: the decorated function
             // runs under that lock.
             self.note_wrapped_call(&call.func);

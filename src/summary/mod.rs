@@ -23,6 +23,8 @@
 //! - [`thread_api`]: signatures, spawn arguments and guarded starts, for the thread-API rules.
 //! - [`acquisitions`]: what the lock rules need: each lock taken with the locks held there,
 //!   condition waits and notifies, blocking calls, calls of callables from outside, polling loops.
+//! - [`work`]: what the function spends its time on (loops that compute, calls nothing can name,
+//!   the pools it creates), for the effect inference and the GIL rules.
 
 mod acquisitions;
 pub mod asyncio;
@@ -36,6 +38,7 @@ mod scope;
 mod spawns;
 mod sync;
 pub mod thread_api;
+pub mod work;
 
 use serde::Serialize;
 
@@ -48,6 +51,9 @@ pub use acquisitions::{
 };
 pub use builder::summarize;
 pub use locks::{is_thread_lock_type, lock_like_name, ConditionLock, LockKind};
+pub use work::{
+    CallEffect, LoopFact, PoolFact, PoolLifetime, ProcessMapFact, WorkDetails, WorkFacts,
+};
 
 /// An abstract shared location.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -464,6 +470,8 @@ pub struct FunctionSummary {
     pub thread_api: thread_api::ThreadApiFacts,
     /// What the lock rules need: locks taken, condition operations, blocking calls, callbacks.
     pub locking: LockFacts,
+    /// What its own code spends its time on: loops, unknown calls, pools (see [`work`]).
+    pub work: WorkFacts,
 }
 
 impl FunctionSummary {
@@ -504,6 +512,7 @@ impl FunctionSummary {
             asyncio: None,
             thread_api: thread_api::ThreadApiFacts::default(),
             locking: LockFacts::default(),
+            work: WorkFacts::default(),
         }
     }
 }

@@ -109,8 +109,15 @@ impl<'a> Builder<'a> {
         };
         match (method, pool_kind) {
             (m, Some(kind)) if POOL_METHODS.contains(&m) => {
-                // A pool with one worker runs its tasks one at a time.
-                let many = !self.is_single_worker(&attribute.value);
+                // A pool with one worker runs its tasks one at a time, and `pool.map(f, [one])`
+                // runs one task: neither races with itself.
+                let one_item = m != "submit"
+                    && matches!(
+                        args.args.get(1),
+                        Some(Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }))
+                            if elts.len() <= 1
+                    );
+                let many = !one_item && !self.is_single_worker(&attribute.value);
                 let index = self.spawn_now(call, kind, args.args.first(), many);
                 if let Some(index) = index {
                     self.bound_pool_task(index, &attribute.value, m);

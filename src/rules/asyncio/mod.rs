@@ -1,6 +1,6 @@
 //! SN7xx: asyncio and threads.
 //!
-//! SN701, SN702 and SN705 run on the linked project model with the event-loop contexts of
+//! SN701, SN702, SN703 and SN705 run on the linked project model with the event-loop contexts of
 //! [`crate::project::event_loop`]: which functions run on a loop (coroutines and the sync code
 //! they call), which on a plain thread, and what each reaches through sync helpers. SN704 looks
 //! at one coroutine's code and runs in the per-file AST walk ([`on_stmt`], [`on_function_def`]).
@@ -15,6 +15,7 @@ use crate::source::{SourceFiles, Span};
 
 mod asyncio_run_in_running_loop;
 mod blocking_call_in_async;
+mod cpu_bound_in_async;
 mod loop_call_from_thread;
 mod thread_lock_across_await;
 
@@ -26,6 +27,7 @@ pub fn check(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diag
     let wanted = [
         Rule::LoopCallFromThread,
         Rule::BlockingCallInAsync,
+        Rule::CpuBoundInAsync,
         Rule::AsyncioRunInRunningLoop,
     ];
     if !wanted.iter().any(|rule| rules.contains(*rule)) {
@@ -37,6 +39,9 @@ pub fn check(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diag
     }
     if rules.contains(Rule::BlockingCallInAsync) {
         blocking_call_in_async::check(project, files, &contexts, &mut out);
+    }
+    if rules.contains(Rule::CpuBoundInAsync) {
+        cpu_bound_in_async::check(project, files, &contexts, &mut out);
     }
     if rules.contains(Rule::AsyncioRunInRunningLoop) {
         asyncio_run_in_running_loop::check(project, files, &contexts, &mut out);
