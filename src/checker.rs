@@ -74,8 +74,11 @@ impl<'a> Checker<'a> {
         if self.rules.any_in(crate::rules::Family::ThreadApi)
             || self.rules.contains(Rule::SharedDecoratorState)
             || self.rules.contains(Rule::ThreadLockAcrossAwait)
+            || self.rules.contains(Rule::PoolResultAfterWith)
+            || self.rules.contains(Rule::PoolNotClosed)
         {
             thread_api::on_module(&mut self, &module.body);
+            crate::rules::multiprocessing::pool_result_after_with::check(&mut self, &module.body);
             self.visit_body(&module.body);
         }
         (self.diagnostics, self.deferred)
@@ -163,6 +166,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match stmt {
             Stmt::ClassDef(def) => {
                 thread_api::on_class_def(self, def);
+                crate::rules::multiprocessing::pool_not_closed::check_class(self, def);
                 crate::rules::races::shared_decorator_state::check(self, def);
                 for decorator in &def.decorator_list {
                     self.visit_decorator(decorator);
@@ -182,6 +186,8 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Stmt::FunctionDef(def) => {
                 thread_api::on_function_def(self, def);
                 crate::rules::asyncio::on_function_def(self, def);
+                crate::rules::multiprocessing::pool_result_after_with::check(self, &def.body);
+                crate::rules::multiprocessing::pool_not_closed::check_function(self, def);
                 for decorator in &def.decorator_list {
                     self.visit_decorator(decorator);
                 }

@@ -27,7 +27,7 @@ use crate::project::Project;
 use crate::python::ast::{self, Expr, Pattern, Stmt};
 use crate::python::visitor::transformer::{self, Transformer};
 use crate::python::{self, visitor, TextRange, TextSize, Visitor};
-use crate::rules::{self, races, unused_noqa, Family, Rule, RuleSet};
+use crate::rules::{self, multiprocessing, races, unused_noqa, Family, Rule, RuleSet};
 use crate::semantic::SemanticModel;
 use crate::source::{display_name, FileId, SourceFile, SourceFiles, Span};
 use crate::summary::{self, ModuleSummary};
@@ -127,6 +127,16 @@ pub fn finish(outcomes: Vec<FileOutcome>, settings: &dyn SettingsFor) -> CheckRe
             &files,
             project_settings.rules,
         ));
+        if multiprocessing::any_project_rule(project_settings.rules) {
+            let target_version =
+                |file: FileId| settings.settings_for(&files.get(file).path).target_version;
+            diagnostics.extend(multiprocessing::check(
+                &project,
+                &files,
+                project_settings.rules,
+                &target_version,
+            ));
+        }
     }
 
     // Each file's rules, after its configuration's `per-file-ignores`.
@@ -437,6 +447,7 @@ fn needs_project(rules: RuleSet) -> bool {
         || rules.contains(Rule::SignalOutsideMainThread)
         || rules.any_in(Family::Futures)
         || rules.any_in(Family::Asyncio)
+        || multiprocessing::any_project_rule(rules)
 }
 
 /// Whether files need summaries: for the project rules, or for the class hierarchy that decides

@@ -258,6 +258,8 @@ pub(super) struct Frame {
     pub futures: super::futures::FuturesFrame,
     /// What [`super::asyncio`] tracks while walking the function.
     pub asyncio: super::asyncio::AsyncioFrame,
+    /// What the multiprocessing facts need while walking.
+    pub processes: super::processes::ProcessFrame,
 }
 
 pub(super) struct Builder<'a> {
@@ -418,11 +420,13 @@ impl<'a> Builder<'a> {
             catches_key_error: 0,
             futures: Default::default(),
             asyncio: Default::default(),
+            processes: Default::default(),
         });
         self.body(body);
         self.finish_spawns();
         self.finish_futures(body);
         self.finish_asyncio(body);
+        self.finish_processes();
         if kind != FunctionKind::Module {
             let fresh = returns_fresh(self.semantic, body, &self.frame().owned);
             self.functions[index].returns_fresh = fresh;
@@ -651,6 +655,7 @@ impl<'a> Builder<'a> {
         self.spawn_in_call(call, qualified.as_deref());
         self.futures_in_call(call, qualified.as_deref());
         self.asyncio_in_call(call, qualified.as_deref());
+        self.process_call(call, qualified.as_deref());
         if let Expr::Attribute(attribute) = &*call.func {
             let method = attribute.attr.as_str();
             self.sync_in_call(call, &attribute.value, method);
@@ -884,6 +889,7 @@ impl<'a> Builder<'a> {
                 })
                 .map(|(a, t)| (a.clone(), t.clone()))
                 .collect(),
+            held_unpicklable: self.held_attrs(def),
         };
         summary.lock_attrs.sort();
         summary.lock_attrs.dedup();
@@ -1060,11 +1066,13 @@ impl<'a> Builder<'a> {
             catches_key_error: 0,
             futures: Default::default(),
             asyncio: Default::default(),
+            processes: Default::default(),
         });
         self.visit_expr(&lambda.body);
         self.finish_spawns();
         self.finish_futures(&[]);
         self.finish_asyncio(&[]);
+        self.finish_processes();
         self.frames.pop();
     }
 }
@@ -1483,6 +1491,7 @@ impl<'a> Builder<'a> {
             Stmt::AugAssign(assign) => {
                 self.visit_expr(&assign.value);
                 self.target(&assign.target, Some(&assign.value), true, assign.range());
+                self.process_update(&assign.target, &assign.value, true);
             }
             Stmt::AnnAssign(assign) => {
                 if let Some(value) = &assign.value {
@@ -1514,6 +1523,7 @@ impl<'a> Builder<'a> {
                 }
             }
             Stmt::If(node) => {
+                self.process_if(node);
                 self.test(&node.test);
                 let checks = self.checks_of(&node.test);
                 let depth = self.frame().checks.len();
@@ -1565,6 +1575,7 @@ impl<'a> Builder<'a> {
                     self.frame_mut().scopes.bind(target.id.as_str(), binding);
                     self.frame_mut().aliases.remove(target.id.as_str());
                 }
+                self.process_for(node);
                 self.in_loop(node.range(), &node.body);
                 self.body(&node.orelse);
             }
@@ -1598,7 +1609,9 @@ impl<'a> Builder<'a> {
                         pools += 1;
                     }
                 }
+                let locking = self.process_with_enter(node);
                 self.with_locks(locks, &node.body);
+                self.process_with_exit(locking);
                 let frame = self.frame_mut();
                 let keep = frame.with_ends.len() - pools;
                 frame.with_ends.truncate(keep);
@@ -1687,6 +1700,7 @@ impl<'a> Builder<'a> {
         self.frame_mut().assigning = previous;
         for target in &assign.targets {
             self.target(target, Some(value), false, assign.range());
+            self.process_update(target, value, false);
         }
         // `pending = self._pending`: the local is another name for the shared location.
         if let [Expr::Name(target)] = &*assign.targets {
@@ -1707,6 +1721,9 @@ impl<'a> Builder<'a> {
                     frame.aliases.remove(target.id.as_str());
                 }
             }
+        }
+        for target in &assign.targets {
+            self.process_binding(target, value);
         }
         let binding = match self.value_type(value) {
             Some(ty) => Binding::Instance(ty),
@@ -1913,6 +1930,7 @@ impl<'a> Builder<'a> {
                 self.property_read(attribute);
             }
         }
+        self.process_expr(expr);
         match expr {
             Expr::Call(call) => {
                 self.call(call);

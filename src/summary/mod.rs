@@ -20,6 +20,8 @@
 //! - [`futures`]: futures and result iterators dropped, tasks that wait on their own pool;
 //! - [`asyncio`]: calls only an event loop's thread may make, blocking calls, loops run, and
 //!   callbacks handed to loops and futures.
+//! - [`processes`]: what goes to processes (and is pickled), where they start and with which
+//!   start method, queues joined before they are read, shared `Value` updates.
 
 pub mod asyncio;
 mod builder;
@@ -28,6 +30,7 @@ mod effects;
 pub mod futures;
 mod locations;
 mod locks;
+pub mod processes;
 mod scope;
 mod spawns;
 mod sync;
@@ -450,6 +453,9 @@ pub struct FunctionSummary {
     /// Event-loop calls, blocking calls, loops run, callbacks ([`asyncio`]); read through
     /// [`FunctionSummary::asyncio`].
     asyncio: Option<Box<asyncio::AsyncFacts>>,
+    /// What it does with processes (the SN5xx rules).
+    #[serde(skip)]
+    pub processes: processes::ProcessFacts,
 }
 
 impl FunctionSummary {
@@ -488,6 +494,7 @@ impl FunctionSummary {
             sole_thread_safe: false,
             futures: None,
             asyncio: None,
+            processes: processes::ProcessFacts::default(),
         }
     }
 }
@@ -536,6 +543,9 @@ pub struct ClassSummary {
     /// Attributes whose class is known (`self.events = BoundedList()`, `events: BoundedList`):
     /// iterating an object runs its class's `__iter__`, not a builtin container's.
     pub attr_classes: Vec<(String, String)>,
+    /// Attributes holding what pickle cannot serialize (a lock, an open file, a module...).
+    #[serde(skip)]
+    pub held_unpicklable: Vec<processes::HeldAttr>,
 }
 
 /// What the project phase needs to know of one module.
