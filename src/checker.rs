@@ -78,7 +78,11 @@ impl<'a> Checker<'a> {
             || self.rules.contains(Rule::PoolNotClosed)
         {
             thread_api::on_module(&mut self, &module.body);
-            crate::rules::multiprocessing::pool_result_after_with::check(&mut self, &module.body);
+            crate::rules::multiprocessing::pool_result_after_with::check(
+                &mut self,
+                &module.body,
+                &[],
+            );
             self.visit_body(&module.body);
         }
         (self.diagnostics, self.deferred)
@@ -186,7 +190,14 @@ impl<'a> Visitor<'a> for Checker<'a> {
             Stmt::FunctionDef(def) => {
                 thread_api::on_function_def(self, def);
                 crate::rules::asyncio::on_function_def(self, def);
-                crate::rules::multiprocessing::pool_result_after_with::check(self, &def.body);
+                let params: Vec<String> = def
+                    .parameters
+                    .iter()
+                    .map(|p| p.name().to_string())
+                    .collect();
+                crate::rules::multiprocessing::pool_result_after_with::check(
+                    self, &def.body, &params,
+                );
                 crate::rules::multiprocessing::pool_not_closed::check_function(self, def);
                 for decorator in &def.decorator_list {
                     self.visit_decorator(decorator);

@@ -42,6 +42,7 @@ use crate::source::FileId;
 
 pub use builder::summarize;
 pub use locks::{is_thread_lock_type, lock_like_name};
+pub use scope::target_names as scope_target_names;
 
 /// An abstract shared location.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -859,6 +859,8 @@ impl<'a> Builder<'a> {
             }
             _ => {}
         }
+        // A parameter handed on: `helper(q)`.
+        self.note_forwards(call);
         let Expr::Attribute(attribute) = &*call.func else {
             return;
         };
@@ -930,8 +932,6 @@ impl<'a> Builder<'a> {
             };
             self.push_task(call, api, method);
         }
-        // A parameter handed on: `helper(q)`.
-        self.note_forwards(call);
     }
 
     fn push_call(

@@ -21,11 +21,19 @@ use crate::rules::Rule;
 
 const CLOSING: &[&str] = &["close", "terminate", "shutdown", "__exit__", "__enter__"];
 
-/// The kind of pool `expr` constructs, for messages: (class, is an executor).
-fn pool_made(checker: &Checker, expr: &Expr) -> Option<(&'static str, bool)> {
+/// The kind of pool `expr` constructs, for messages: (class, is an executor). `shadowed`: names
+/// the function binds itself (its parameters), which no import names.
+fn pool_made(checker: &Checker, expr: &Expr, shadowed: &[String]) -> Option<(&'static str, bool)> {
     let Expr::Call(call) = expr else {
         return None;
     };
+    let mut root = &*call.func;
+    while let Expr::Attribute(attribute) = root {
+        root = &attribute.value;
+    }
+    if matches!(root, Expr::Name(n) if shadowed.iter().any(|s| s == n.id.as_str())) {
+        return None;
+    }
     match checker.qualified_name(&call.func).as_deref() {
         Some("multiprocessing.Pool") => Some(("multiprocessing.Pool", false)),
         Some("multiprocessing.pool.ThreadPool") => Some(("ThreadPool", false)),
@@ -121,24 +129,49 @@ fn uses_in(body: &[Stmt], matches: &dyn Fn(&Expr) -> bool) -> Uses {
     walker.uses
 }
 
-/// Pools assigned to plain names in `body` (not in nested functions).
-fn local_pools<'a>(
+/// Pools assigned to plain names in `body` (not in nested functions), with every name
+/// assigned there (a name assigned twice may hold something else by the end).
+fn local_pools(
     checker: &Checker,
-    body: &'a [Stmt],
+    body: &[Stmt],
+    shadowed: &[String],
     out: &mut Vec<(String, TextRange, &'static str, bool)>,
+    assigned: &mut Vec<String>,
 ) {
     for stmt in body {
         match stmt {
             Stmt::Assign(assign) => {
+                for target in &assign.targets {
+                    assigned.extend(crate::summary::scope_target_names(target));
+                }
                 if let [Expr::Name(name)] = &*assign.targets {
-                    if let Some((class, executor)) = pool_made(checker, &assign.value) {
+                    if let Some((class, executor)) = pool_made(checker, &assign.value, shadowed) {
                         out.push((name.id.to_string(), assign.range(), class, executor));
                     }
                 }
             }
+            Stmt::AugAssign(_) | Stmt::AnnAssign(_) | Stmt::For(_) | Stmt::With(_) => {
+                match stmt {
+                    Stmt::AnnAssign(a) => {
+                        assigned.extend(crate::summary::scope_target_names(&a.target))
+                    }
+                    Stmt::For(f) => assigned.extend(crate::summary::scope_target_names(&f.target)),
+                    Stmt::With(w) => {
+                        for item in &w.items {
+                            if let Some(v) = &item.optional_vars {
+                                assigned.extend(crate::summary::scope_target_names(v));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                crate::semantic::for_each_nested_body(stmt, |inner| {
+                    local_pools(checker, inner, shadowed, out, assigned)
+                });
+            }
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
             _ => crate::semantic::for_each_nested_body(stmt, |inner| {
-                local_pools(checker, inner, out)
+                local_pools(checker, inner, shadowed, out, assigned)
             }),
         }
     }
@@ -168,9 +201,18 @@ pub fn check_function(checker: &mut Checker, def: &ast::StmtFunctionDef) {
     if !checker.enabled(Rule::PoolNotClosed) {
         return;
     }
+    let params: Vec<String> = def
+        .parameters
+        .iter()
+        .map(|p| p.name().to_string())
+        .collect();
     let mut pools = Vec::new();
-    local_pools(checker, &def.body, &mut pools);
+    let mut assigned = Vec::new();
+    local_pools(checker, &def.body, &params, &mut pools, &mut assigned);
     for (name, at, class, executor) in pools {
+        if assigned.iter().filter(|a| **a == name).count() > 1 {
+            continue;
+        }
         let is_it = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == name);
         let uses = uses_in(&def.body, &is_it);
         if !uses.closed && !uses.escapes {
@@ -200,7 +242,12 @@ pub fn check_class(checker: &mut Checker, def: &ast::StmtClassDef) {
             continue;
         };
         let mut assigns = Vec::new();
-        self_pools(checker, &method.body, &this, &mut assigns);
+        let params: Vec<String> = method
+            .parameters
+            .iter()
+            .map(|p| p.name().to_string())
+            .collect();
+        self_pools(checker, &method.body, &this, &params, &mut assigns);
         made.extend(assigns);
     }
     for (attr, at, class, executor) in made {
@@ -229,6 +276,7 @@ fn self_pools(
     checker: &Checker,
     body: &[Stmt],
     this: &str,
+    shadowed: &[String],
     out: &mut Vec<(String, TextRange, &'static str, bool)>,
 ) {
     for stmt in body {
@@ -236,7 +284,8 @@ fn self_pools(
             Stmt::Assign(assign) => {
                 if let [Expr::Attribute(target)] = &*assign.targets {
                     if matches!(&*target.value, Expr::Name(n) if n.id.as_str() == this) {
-                        if let Some((class, executor)) = pool_made(checker, &assign.value) {
+                        if let Some((class, executor)) = pool_made(checker, &assign.value, shadowed)
+                        {
                             out.push((target.attr.to_string(), assign.range(), class, executor));
                         }
                     }
@@ -244,7 +293,7 @@ fn self_pools(
             }
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
             _ => crate::semantic::for_each_nested_body(stmt, |inner| {
-                self_pools(checker, inner, this, out)
+                self_pools(checker, inner, this, shadowed, out)
             }),
         }
     }

@@ -27,10 +27,17 @@ const ASYNC_METHODS: &[&str] = &[
 
 /// Whether `expr` makes a `multiprocessing` pool (processes or threads), which terminates on
 /// `__exit__`.
-pub fn is_mp_pool(checker: &Checker, expr: &Expr) -> bool {
+pub fn is_mp_pool(checker: &Checker, expr: &Expr, shadowed: &[String]) -> bool {
     let Expr::Call(call) = expr else {
         return false;
     };
+    let mut root = &*call.func;
+    while let Expr::Attribute(attribute) = root {
+        root = &attribute.value;
+    }
+    if matches!(root, Expr::Name(n) if shadowed.iter().any(|s| s == n.id.as_str())) {
+        return false;
+    }
     match checker.qualified_name(&call.func).as_deref() {
         Some("multiprocessing.Pool" | "multiprocessing.pool.ThreadPool") => true,
         Some(_) => false,
@@ -104,6 +111,8 @@ impl Scan {
 
 struct Walker<'c, 'a> {
     checker: &'c Checker<'a>,
+    /// The function's parameters: they shadow imports.
+    shadowed: &'c [String],
     scan: Scan,
 }
 
@@ -119,7 +128,7 @@ impl<'a> Visitor<'a> for Walker<'_, 'a> {
                         self.visit_expr(target);
                     }
                     if let Some(Expr::Name(name)) = item.optional_vars.as_deref() {
-                        if is_mp_pool(self.checker, &item.context_expr) {
+                        if is_mp_pool(self.checker, &item.context_expr, self.shadowed) {
                             self.scan.blocks.push(PoolBlock {
                                 pool: name.id.to_string(),
                                 range: node.range(),
@@ -220,13 +229,14 @@ impl<'a> Visitor<'a> for Walker<'_, 'a> {
     }
 }
 
-/// Checks one function body (or the module's).
-pub fn check(checker: &mut Checker, body: &[Stmt]) {
+/// Checks one function body (or the module's), whose parameters are `params`.
+pub fn check(checker: &mut Checker, body: &[Stmt], params: &[String]) {
     if !checker.enabled(Rule::PoolResultAfterWith) {
         return;
     }
     let mut walker = Walker {
         checker: &*checker,
+        shadowed: params,
         scan: Scan::default(),
     };
     walker.visit_body(body);

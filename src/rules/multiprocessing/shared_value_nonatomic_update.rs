@@ -122,10 +122,15 @@ fn report(
 ) -> Diagnostic {
     let short = class.rsplit('.').next().unwrap_or(class);
     let raw = short.starts_with("Raw");
-    let what = if update.element {
-        format!("an element of `{name}` (a `{short}`)")
+    let article = if short.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
     } else {
-        format!("`{name}.value` (a `{short}`)")
+        "a"
+    };
+    let what = if update.element {
+        format!("an element of `{name}` ({article} `{short}`)")
+    } else {
+        format!("`{name}.value` ({article} `{short}`)")
     };
     let message = format!(
         "{} is read, changed and written back without a lock in processes that run at once (started at {}): two of them can read the same value and one update is lost",
