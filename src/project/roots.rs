@@ -153,23 +153,7 @@ impl Project {
     /// lives with examples, docs, demos or benchmarks. Tests start threads to exercise code, one
     /// test at a time, and examples show one way to use it: neither is how the code runs.
     pub fn is_test_module(&self, m: usize) -> bool {
-        if self.modules[m].non_production {
-            return true;
-        }
-        let parts: Vec<&str> = self.modules[m].module.split('.').collect();
-        // `t/unit/...`, `t/integration/...`: the celery family's test layout.
-        let t_layout =
-            parts.len() > 1 && parts[0] == "t" && matches!(parts[1], "unit" | "integration");
-        t_layout
-            || parts.iter().any(|part| {
-                *part == "test"
-                    || *part == "tests"
-                    || *part == "testing"
-                    || *part == "conftest"
-                    || part.starts_with("test_")
-                    || part.ends_with("_test")
-                    || part.ends_with("_tests")
-            })
+        self.modules[m].non_production || is_test_module_name(&self.modules[m].module)
     }
 
     /// Whether class `c` is a thread (`Some(false)`) or process (`Some(true)`) class.
@@ -684,6 +668,24 @@ impl Project {
             in_package.then_some(root.site).flatten()
         })
     }
+}
+
+/// Whether a module of this dotted name is test code (`tests/…`, `test_*.py`, `*_test.py`,
+/// `conftest.py`).
+pub fn is_test_module_name(module: &str) -> bool {
+    let parts: Vec<&str> = module.split('.').collect();
+    // `t/unit/...`, `t/integration/...`: the celery family's test layout.
+    let t_layout = parts.len() > 1 && parts[0] == "t" && matches!(parts[1], "unit" | "integration");
+    t_layout
+        || parts.iter().any(|part| {
+            *part == "test"
+                || *part == "tests"
+                || *part == "testing"
+                || *part == "conftest"
+                || part.starts_with("test_")
+                || part.ends_with("_test")
+                || part.ends_with("_tests")
+        })
 }
 
 /// `Cache` for `pkg.mod.Cache`.

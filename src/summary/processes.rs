@@ -407,6 +407,17 @@ pub fn is_thread_primitive(class: &str) -> bool {
     )
 }
 
+/// Other objects pickle cannot serialize, by class: how a message names one.
+pub fn known_unpicklable(class: &str) -> Option<&'static str> {
+    match class {
+        "sqlite3.Connection" => Some("a `sqlite3` connection"),
+        "sqlite3.Cursor" => Some("a `sqlite3` cursor"),
+        "threading.Thread" | "threading.Timer" => Some("a thread object"),
+        "ssl.SSLContext" => Some("an `ssl.SSLContext`"),
+        _ => None,
+    }
+}
+
 /// `multiprocessing` synchronization objects: shared with a child only by inheritance (a
 /// `Process` argument, `initargs`), never as a pool task's argument.
 pub fn is_inherited_only(class: &str) -> bool {
@@ -679,6 +690,11 @@ impl<'a> Builder<'a> {
                             name: String::new(),
                         });
                     }
+                    Some("sqlite3.connect") => {
+                        return Some(Sent::Instance {
+                            class: "sqlite3.Connection".to_string(),
+                        });
+                    }
                     Some(
                         q @ ("pickle.dumps" | "dill.dumps" | "cloudpickle.dumps" | "cPickle.dumps"),
                     ) => {
@@ -919,6 +935,26 @@ impl<'a> Builder<'a> {
                 }
             }
             _ => {}
+        }
+        // `loop.run_in_executor(process_pool, f, *args)`
+        if method == "run_in_executor" {
+            let executor = call.arguments.args.first();
+            let is_process_pool = executor.is_some_and(|e| {
+                self.type_of(e).as_deref() == Some("concurrent.futures.ProcessPoolExecutor")
+            });
+            if let (true, Some(func)) = (is_process_pool, call.arguments.args.get(1)) {
+                let mut sent = Vec::new();
+                self.ship_callable(func, Role::Task, &mut sent);
+                for (i, arg) in call.arguments.args.iter().enumerate().skip(2) {
+                    if matches!(arg, Expr::Starred(_)) {
+                        break;
+                    }
+                    self.ship_value(arg, Role::TaskArg, Some(i as u32 - 2), None, &mut sent);
+                }
+                let target = self.callee_of(func);
+                self.push_call(Api::ExecutorTask, range, None, Some(target), true, sent);
+            }
+            return;
         }
         if POOL_TASK_METHODS.contains(&method) || method == "submit" {
             let api = match self.type_of(receiver).as_deref() {
@@ -1227,6 +1263,10 @@ impl<'a> Builder<'a> {
         match sent {
             Some(Sent::Instance { class }) if is_mp_queue(&class) => {
                 frame.queues.insert(id, value.range());
+            }
+            Some(sent @ Sent::Instance { .. }) if matches!(&sent, Sent::Instance { class } if known_unpicklable(class).is_some()) =>
+            {
+                frame.values.insert(id, sent);
             }
             Some(
                 sent @ (Sent::Lambda
@@ -1550,10 +1590,16 @@ impl<'a> Builder<'a> {
             Expr::Generator(_) => Some(Sent::Generator),
             Expr::Call(call) => {
                 let name = self.semantic.qualified_name(&scopes, &call.func)?;
-                if is_thread_primitive(&name) {
+                if is_thread_primitive(&name)
+                    || is_inherited_only(&name)
+                    || known_unpicklable(&name).is_some()
+                {
                     return Some(Sent::Instance { class: name });
                 }
                 match name.as_str() {
+                    "sqlite3.connect" => Some(Sent::Instance {
+                        class: "sqlite3.Connection".to_string(),
+                    }),
                     "builtins.open" | "io.open" | "codecs.open" => Some(Sent::File {
                         what: format!("{}(...)", name.trim_start_matches("builtins.")),
                     }),

@@ -70,6 +70,9 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
                     (Loc::Attr { .. }, true) if access.via_self => {
                         "an attribute of the `Process` object"
                     }
+                    (Loc::Attr { .. }, false) if access.via_self => {
+                        "an attribute of the object whose method the child runs"
+                    }
                     (Loc::Attr { .. }, _) => "a class attribute",
                     (Loc::Global { .. }, _) => "a module global",
                     (Loc::Cell { .. }, _) => "a variable of the function that starts the process",

@@ -270,6 +270,24 @@ impl StartMethods {
     }
 }
 
+/// Whether a process root runs a method on (a copy of) an object the parent holds: a `Process`
+/// subclass's `run`, or `self.method` given to a process by another method of the same object.
+fn runs_on_copy_of_self(project: &Project, root: &crate::project::Root) -> bool {
+    if root.kind == crate::project::RootKind::ThreadRun {
+        return true;
+    }
+    let Some((spawner, index)) = root.spawner else {
+        return false;
+    };
+    let spawn = &project.function(spawner).spawns[index as usize];
+    let spawner_class = project.function(spawner).class.as_deref();
+    !spawn.on_other_object
+        && spawner_class.is_some()
+        && matches!(&spawn.target, crate::summary::Callee::Method { class, .. }
+            if Some(class.as_str()) == spawner_class)
+        && project.function(root.entry).kind == crate::summary::FunctionKind::Method
+}
+
 /// How many process roots a function keeps.
 const MAX_ROOTS: usize = 4;
 
@@ -297,7 +315,7 @@ impl ProcessReach {
                 roots_of[entry].push(r as RootId);
                 queue.push_back(root.entry);
             }
-            if root.kind == crate::project::RootKind::ThreadRun && !on_object[entry] {
+            if runs_on_copy_of_self(project, root) && !on_object[entry] {
                 on_object[entry] = true;
                 object_queue.push_back(root.entry);
             }

@@ -101,6 +101,9 @@ pub fn problems(model: &Model) -> Vec<ShippedProblem> {
             if call.api == Api::ProcessObject && !is_process_object(project, call) {
                 continue;
             }
+            if call.api == Api::Process && never_started(project, function, call) {
+                continue;
+            }
             for (s, shipment) in call.sent.iter().enumerate() {
                 let (sent, pickler) = match &shipment.sent {
                     Sent::Pickled { pickler, inner } => (&**inner, Some(pickler.clone())),
@@ -133,6 +136,19 @@ pub fn problems(model: &Model) -> Vec<ShippedProblem> {
         }
     }
     out
+}
+
+/// Whether a `Process(...)` is never started: a local that is neither started nor handed on.
+fn never_started(
+    project: &Project,
+    function: FuncId,
+    call: &crate::summary::processes::ProcessCall,
+) -> bool {
+    project.function(function).spawns.iter().any(|s| {
+        s.range == call.range
+            && s.kind == crate::summary::SpawnKind::Process
+            && s.start == crate::summary::Start::Never
+    })
 }
 
 /// Whether `.start()` was called on an object of a `multiprocessing.Process` subclass.
@@ -312,6 +328,9 @@ fn returned_problem(project: &Project, functions: &[FuncId], callee: &Callee) ->
 /// An object of `class`.
 fn judge_instance(model: &Model, class: &str, role: Role, depth: usize) -> Option<Problem> {
     let project = model.project;
+    if let Some(what) = crate::summary::processes::known_unpicklable(class) {
+        return Some(Problem::Unpicklable(what.to_string()));
+    }
     if crate::summary::processes::is_thread_primitive(class) {
         return Some(Problem::ThreadPrimitive(class.to_string()));
     }
@@ -352,7 +371,7 @@ const PICKLING_METHODS: &[&str] = &[
 ];
 
 /// An object of project class `c`: one of its attributes holds what pickle cannot serialize.
-fn judge_class(model: &Model, c: ClassId, _role: Role, depth: usize) -> Option<Problem> {
+fn judge_class(model: &Model, c: ClassId, role: Role, depth: usize) -> Option<Problem> {
     let project = model.project;
     if depth > 0 {
         return None;
@@ -384,10 +403,19 @@ fn judge_class(model: &Model, c: ClassId, _role: Role, depth: usize) -> Option<P
             return None;
         }
     }
+    // What the object holds goes where the object goes: a task's object is pickled like a task's
+    // argument.
+    let held_role = if role.pickled_always() {
+        Role::TaskArg
+    } else {
+        Role::Arg
+    };
     for &k in project.mro(c) {
         let class = project.class(k);
-        if let Some(held) = class.held_unpicklable.first() {
-            let what = judge_value(model, &held.sent, Role::Arg, depth + 1)?;
+        for held in &class.held_unpicklable {
+            let Some(what) = judge_value(model, &held.sent, held_role, depth + 1) else {
+                continue;
+            };
             return Some(Problem::Holds {
                 class: c,
                 attr: held.attr.clone(),

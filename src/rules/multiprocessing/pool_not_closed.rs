@@ -1,17 +1,20 @@
 //! SN508 `pool-not-closed`.
 //!
 //! ## What it does
-//! Finds a `multiprocessing` `Pool` (or `ThreadPool`), a `ProcessPoolExecutor` or a
-//! `ThreadPoolExecutor` made in a function (into a local, or into an attribute of `self`)
-//! without `with`, and never closed: no `close()`, `terminate()`, `shutdown()` or `with` on it
-//! anywhere, and never handed on (returned, passed to a call, stored elsewhere, captured by a
-//! nested function) to code that could close it. For an attribute of `self`, no method of the
-//! class closes it or uses it other than to submit work.
+//! Finds a `multiprocessing` `Pool` (or `ThreadPool`) made in a function (into a local, or into
+//! an attribute of `self`) without `with`, and never closed: no `close()`, `terminate()` or
+//! `with` on it anywhere, and never handed on (returned, passed to a call, stored elsewhere,
+//! captured by a nested function) to code that could close it. For an attribute of `self`, no
+//! method of the class closes it or uses it other than to give it work. A `ProcessPoolExecutor`
+//! or `ThreadPoolExecutor` shuts down by itself once nothing refers to it; one kept on `self` is
+//! reported when the class has a method that releases its resources (`close`, `shutdown`,
+//! `stop`, `__exit__`, `__del__`...) that forgets the executor. Test code is left alone.
 //!
 //! ## Why is this bad?
 //! A pool's workers keep running until it is closed. The `multiprocessing` documentation warns
-//! that relying on the garbage collector to finalize a pool can hang the process at exit; an
-//! executor that is never shut down leaves its workers alive, and nothing waits for its tasks.
+//! that relying on the garbage collector to finalize a pool can hang the process at exit. A class
+//! that releases its resources but not its executor leaves the executor's workers running after
+//! it is closed.
 
 use crate::checker::Checker;
 use crate::diagnostic::{Confidence, Diagnostic};
@@ -177,11 +180,19 @@ fn local_pools(
     }
 }
 
-fn report(checker: &mut Checker, name: &str, at: TextRange, class: &str, executor: bool) {
+fn report(
+    checker: &mut Checker,
+    name: &str,
+    at: TextRange,
+    class: &str,
+    executor: bool,
+    releases: Option<&str>,
+) {
     let (message, help) = if executor {
+        let method = releases.unwrap_or("close");
         (
-            format!("`{name}` (a `{class}`) is never shut down: no `shutdown()` or `with` on any path, so nothing waits for its tasks and its workers stay alive until the executor is garbage-collected"),
-            format!("Use `with {class}(...) as {name}:`, or call `{name}.shutdown()` when done."),
+            format!("`{name}` (a `{class}`) is never shut down: the class releases its resources in `{method}()` but not this executor, whose workers keep running after it"),
+            format!("Call `{name}.shutdown()` in `{method}()`."),
         )
     } else {
         (
@@ -196,9 +207,28 @@ fn report(checker: &mut Checker, name: &str, at: TextRange, class: &str, executo
     );
 }
 
+/// Methods through which a class releases what it holds.
+const RELEASING_METHODS: &[&str] = &[
+    "close",
+    "shutdown",
+    "stop",
+    "terminate",
+    "cleanup",
+    "dispose",
+    "release",
+    "__exit__",
+    "__aexit__",
+    "__del__",
+];
+
+/// Test code creates pools to exercise them; leaks there are not the program's.
+fn in_tests(checker: &Checker) -> bool {
+    crate::project::roots::is_test_module_name(&checker.semantic.module_name)
+}
+
 /// Checks the pools a function keeps in locals.
 pub fn check_function(checker: &mut Checker, def: &ast::StmtFunctionDef) {
-    if !checker.enabled(Rule::PoolNotClosed) {
+    if !checker.enabled(Rule::PoolNotClosed) || in_tests(checker) {
         return;
     }
     let params: Vec<String> = def
@@ -210,20 +240,21 @@ pub fn check_function(checker: &mut Checker, def: &ast::StmtFunctionDef) {
     let mut assigned = Vec::new();
     local_pools(checker, &def.body, &params, &mut pools, &mut assigned);
     for (name, at, class, executor) in pools {
-        if assigned.iter().filter(|a| **a == name).count() > 1 {
+        // An executor a function drops shuts down by itself.
+        if executor || assigned.iter().filter(|a| **a == name).count() > 1 {
             continue;
         }
         let is_it = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == name);
         let uses = uses_in(&def.body, &is_it);
         if !uses.closed && !uses.escapes {
-            report(checker, &name, at, class, executor);
+            report(checker, &name, at, class, executor, None);
         }
     }
 }
 
 /// Checks the pools a class keeps in attributes of `self`.
 pub fn check_class(checker: &mut Checker, def: &ast::StmtClassDef) {
-    if !checker.enabled(Rule::PoolNotClosed) {
+    if !checker.enabled(Rule::PoolNotClosed) || in_tests(checker) {
         return;
     }
     let methods: Vec<&ast::StmtFunctionDef> = def
@@ -250,7 +281,14 @@ pub fn check_class(checker: &mut Checker, def: &ast::StmtClassDef) {
         self_pools(checker, &method.body, &this, &params, &mut assigns);
         made.extend(assigns);
     }
+    let releases = methods
+        .iter()
+        .find(|m| RELEASING_METHODS.contains(&m.name.as_str()))
+        .map(|m| m.name.to_string());
     for (attr, at, class, executor) in made {
+        if executor && releases.is_none() {
+            continue;
+        }
         let mut closed = false;
         let mut escapes = false;
         for method in &methods {
@@ -266,7 +304,14 @@ pub fn check_class(checker: &mut Checker, def: &ast::StmtClassDef) {
             escapes |= uses.escapes;
         }
         if !closed && !escapes {
-            report(checker, &format!("self.{attr}"), at, class, executor);
+            report(
+                checker,
+                &format!("self.{attr}"),
+                at,
+                class,
+                executor,
+                releases.as_deref(),
+            );
         }
     }
 }

@@ -185,7 +185,8 @@ impl<'a> Visitor<'a> for Walker<'_, 'a> {
                             .generators
                             .first()
                             .and_then(|g| self.scan.async_call(&g.iter)),
-                        other => self.scan.async_call(other),
+                        // `return [pool.apply_async(f, (x,)) for x in xs]`
+                        other => self.scan.async_value(other),
                     };
                     if let Some((block, method)) = lazy {
                         if method.starts_with("imap") || method.ends_with("_async") {
