@@ -454,12 +454,22 @@ pub struct FunctionSummary {
     /// Event-loop calls, blocking calls, loops run, callbacks ([`asyncio`]); read through
     /// [`FunctionSummary::asyncio`].
     asyncio: Option<Box<asyncio::AsyncFacts>>,
-    /// What it does with processes (the SN5xx rules).
+    /// What it does with processes (the SN5xx rules), when it does anything: most functions do
+    /// not, and the facts stay out of memory for them ([`FunctionSummary::processes`]).
     #[serde(skip)]
-    pub processes: processes::ProcessFacts,
+    pub process_facts: Option<Box<processes::ProcessFacts>>,
 }
 
+/// The facts of a function that does nothing with processes.
+static NO_PROCESS_FACTS: std::sync::LazyLock<processes::ProcessFacts> =
+    std::sync::LazyLock::new(processes::ProcessFacts::default);
+
 impl FunctionSummary {
+    /// What the function does with processes.
+    pub fn processes(&self) -> &processes::ProcessFacts {
+        self.process_facts.as_deref().unwrap_or(&NO_PROCESS_FACTS)
+    }
+
     /// A summary with nothing recorded yet.
     pub fn new(
         qualname: String,
@@ -495,7 +505,7 @@ impl FunctionSummary {
             sole_thread_safe: false,
             futures: None,
             asyncio: None,
-            processes: processes::ProcessFacts::default(),
+            process_facts: None,
         }
     }
 }

@@ -537,14 +537,14 @@ impl<'a> Builder<'a> {
     }
 
     fn facts(&mut self) -> &mut ProcessFacts {
-        &mut self.summary().processes
+        self.summary().process_facts.get_or_insert_with(Default::default)
     }
 
     /// Whether the statement being walked is inside the module's main guard.
     fn in_main_guard(&self, at: TextRange) -> bool {
         self.frames.first().is_some_and(|module| {
             self.functions[module.index]
-                .processes
+                .processes()
                 .main_guards
                 .iter()
                 .any(|g| g.contains_range(at))
@@ -1157,7 +1157,7 @@ impl<'a> Builder<'a> {
         if let Expr::Call(inner) = object {
             let made_here = self
                 .summary()
-                .processes
+                .processes()
                 .calls
                 .iter()
                 .rev()

@@ -24,11 +24,8 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     let project = model.project;
     let mut out = Vec::new();
     let mut seen: HashSet<(Loc, FuncId)> = HashSet::new();
-    for child in 0..project.functions.len() as FuncId {
-        let roots = &model.reach.roots_of[child as usize];
-        if roots.is_empty() {
-            continue;
-        }
+    for child in model.reach.reached() {
+        let roots = model.reach.roots_of(child);
         for access in project.accesses_of(child) {
             if !access.kind.is_write() {
                 continue;
@@ -54,7 +51,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
                 }
                 let read = project
                     .function(spawner)
-                    .processes
+                    .processes()
                     .reads_after
                     .iter()
                     .find(|(l, range)| range.start() >= after && project.canonical_loc(l) == loc);
@@ -138,7 +135,7 @@ fn lost_in_child(model: &Model, child: FuncId, access: &Access, loc: &Loc) -> bo
                 && (plain_container() || rebinds && model.global_class(name).is_none())
         }
         Loc::Attr { .. } => {
-            let on_object = access.via_self && model.reach.on_process_object[child as usize];
+            let on_object = access.via_self && model.reach.on_process_object(child);
             let on_class = !access.via_self && project.is_class_attr(loc);
             (on_object || on_class) && (rebinds || plain_container())
         }

@@ -23,7 +23,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     let project = model.project;
     let mut out = Vec::new();
     for f in 0..project.functions.len() as FuncId {
-        let starts = &project.function(f).processes.starts;
+        let starts = &project.function(f).processes().starts;
         if starts.is_empty() {
             continue;
         }

@@ -26,7 +26,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     let project = model.project;
     let mut out = Vec::new();
     for function in 0..project.functions.len() as FuncId {
-        for join in &project.function(function).processes.queue_joins {
+        for join in &project.function(function).processes().queue_joins {
             let Some((putter, put)) = puts_on(project, join) else {
                 continue;
             };
@@ -83,7 +83,7 @@ fn puts_param(
     param: u32,
     hops: usize,
 ) -> Option<(FuncId, TextRange)> {
-    let facts = &project.function(function).processes;
+    let facts = &project.function(function).processes();
     if let Some((_, range)) = facts.param_puts.iter().find(|(p, _)| *p == param) {
         return Some((function, *range));
     }

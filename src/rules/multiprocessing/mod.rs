@@ -13,6 +13,8 @@
 //! The rules read the facts of `summary::processes`, the project's process roots (kept apart
 //! from thread roots by the engine) and what each root reaches through calls ([`ProcessReach`]).
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use crate::diagnostic::Diagnostic;
 use crate::project::{FuncId, Project, RootId};
 use crate::python::PythonVersion;
@@ -151,7 +153,7 @@ impl StartMethods {
                 continue;
             }
             let package = package(&project.modules[m].module).to_string();
-            for &(method, range) in &project.function(f).processes.start_methods {
+            for &(method, range) in &project.function(f).processes().start_methods {
                 let span = Span::new(project.file_of(f), range);
                 chosen
                     .entry(package.clone())
@@ -292,43 +294,42 @@ fn runs_on_copy_of_self(project: &Project, root: &crate::project::Root) -> bool 
 const MAX_ROOTS: usize = 4;
 
 /// Which functions run in a child process: those process roots reach through calls (up to
-/// [`MAX_ROOTS`] roots each), and those that run on the process object itself (a `Process`
-/// subclass's `run` and the methods it calls on `self`).
+/// [`MAX_ROOTS`] roots each), and those that run on a copy of an object the parent holds (a
+/// `Process` subclass's `run`, `self.method` given to a process, and the methods they call on
+/// `self`). Only the functions reached are stored: most of a project runs in no child.
 pub struct ProcessReach {
-    pub roots_of: Vec<Vec<RootId>>,
-    pub on_process_object: Vec<bool>,
+    roots: FxHashMap<FuncId, Vec<RootId>>,
+    on_object: FxHashSet<FuncId>,
 }
 
 impl ProcessReach {
     fn new(project: &Project) -> Self {
-        let n = project.functions.len();
-        let mut roots_of: Vec<Vec<RootId>> = vec![Vec::new(); n];
-        let mut on_object = vec![false; n];
+        let mut roots: FxHashMap<FuncId, Vec<RootId>> = FxHashMap::default();
+        let mut on_object: FxHashSet<FuncId> = FxHashSet::default();
         let mut queue = std::collections::VecDeque::new();
         let mut object_queue = std::collections::VecDeque::new();
         for (r, root) in project.roots.iter().enumerate() {
             if !root.process {
                 continue;
             }
-            let entry = root.entry as usize;
-            if roots_of[entry].len() < MAX_ROOTS && !roots_of[entry].contains(&(r as RootId)) {
-                roots_of[entry].push(r as RootId);
+            let list = roots.entry(root.entry).or_default();
+            if list.len() < MAX_ROOTS && !list.contains(&(r as RootId)) {
+                list.push(r as RootId);
                 queue.push_back(root.entry);
             }
-            if runs_on_copy_of_self(project, root) && !on_object[entry] {
-                on_object[entry] = true;
+            if runs_on_copy_of_self(project, root) && on_object.insert(root.entry) {
                 object_queue.push_back(root.entry);
             }
         }
         // Each function gains at most MAX_ROOTS roots: it is queued at most that many times.
         while let Some(f) = queue.pop_front() {
-            let roots = roots_of[f as usize].clone();
+            let from = roots.get(&f).cloned().unwrap_or_default();
             for edge in &project.edges[f as usize] {
-                let g = edge.callee as usize;
+                let list = roots.entry(edge.callee).or_default();
                 let mut changed = false;
-                for &r in &roots {
-                    if roots_of[g].len() < MAX_ROOTS && !roots_of[g].contains(&r) {
-                        roots_of[g].push(r);
+                for &r in &from {
+                    if list.len() < MAX_ROOTS && !list.contains(&r) {
+                        list.push(r);
                         changed = true;
                     }
                 }
@@ -340,18 +341,30 @@ impl ProcessReach {
         while let Some(f) = object_queue.pop_front() {
             let calls = &project.function(f).calls;
             for edge in &project.edges[f as usize] {
-                let g = edge.callee as usize;
                 let own = calls[edge.call as usize].receiver == crate::summary::Receiver::Own;
-                if own && !edge.constructor && !on_object[g] {
-                    on_object[g] = true;
+                if own && !edge.constructor && on_object.insert(edge.callee) {
                     object_queue.push_back(edge.callee);
                 }
             }
         }
-        ProcessReach {
-            roots_of,
-            on_process_object: on_object,
-        }
+        ProcessReach { roots, on_object }
+    }
+
+    /// The process roots that reach `function` (at most [`MAX_ROOTS`]).
+    pub fn roots_of(&self, function: FuncId) -> &[RootId] {
+        self.roots.get(&function).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `function` runs on a copy of an object the parent holds.
+    pub fn on_process_object(&self, function: FuncId) -> bool {
+        self.on_object.contains(&function)
+    }
+
+    /// The functions some process root reaches, in a deterministic order.
+    pub fn reached(&self) -> Vec<FuncId> {
+        let mut out: Vec<FuncId> = self.roots.keys().copied().collect();
+        out.sort_unstable();
+        out
     }
 }
 

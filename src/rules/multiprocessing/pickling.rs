@@ -93,7 +93,7 @@ pub fn problems(model: &Model) -> Vec<ShippedProblem> {
         let file = project.file_of(function);
         for (c, call) in project
             .function(function)
-            .processes
+            .processes()
             .calls
             .iter()
             .enumerate()
@@ -259,7 +259,7 @@ fn judge_returned(model: &Model, callee: &Callee, role: Role, depth: usize) -> O
     }
     if functions
         .iter()
-        .all(|&f| project.function(f).processes.is_generator)
+        .all(|&f| project.function(f).processes().is_generator)
     {
         let name = &project.function(functions[0]).name;
         return Some(Problem::Unpicklable(format!(

@@ -13,7 +13,7 @@
 //! the child has finished starting: `RuntimeError: An attempt has been made to start a new
 //! process before the current process has finished its bootstrapping phase`.
 
-use std::collections::VecDeque;
+use rustc_hash::FxHashMap;
 
 use super::Model;
 use crate::diagnostic::{Confidence, Diagnostic};
@@ -29,42 +29,47 @@ pub const MAX_DEPTH: u32 = 3;
 
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let project = model.project;
-    // Distance in calls from each function to a process start (reverse BFS from the starts).
-    let n = project.functions.len();
-    let mut distance: Vec<Option<(u32, FuncId, usize)>> = vec![None; n];
-    let mut queue = VecDeque::new();
-    for f in 0..n as FuncId {
+    // Distance in calls from each function to a process start: one pass over the call edges per
+    // level, no index of callers.
+    let mut distance: FxHashMap<FuncId, (u32, FuncId, usize)> = FxHashMap::default();
+    for f in 0..project.functions.len() as FuncId {
         let summary = project.function(f);
         if summary.kind == crate::summary::FunctionKind::Module {
             continue;
         }
         let file = project.file_of(f);
         if let Some(i) = summary
-            .processes
+            .processes()
             .starts
             .iter()
             .position(|s| breaks_under_spawn(model, file, s))
         {
-            distance[f as usize] = Some((0, f, i));
-            queue.push_back(f);
+            distance.insert(f, (0, f, i));
         }
     }
-    let callers = project.callers();
-    while let Some(f) = queue.pop_front() {
-        let Some((d, at, i)) = distance[f as usize] else {
-            continue;
-        };
-        if d >= MAX_DEPTH {
-            continue;
+    for depth in 1..MAX_DEPTH {
+        if distance.is_empty() {
+            break;
         }
-        for &(caller, _) in &callers[f as usize] {
-            if distance[caller as usize].is_none()
-                && project.function(caller).kind != crate::summary::FunctionKind::Module
+        let mut found = Vec::new();
+        for (f, edges) in project.edges.iter().enumerate() {
+            let f = f as FuncId;
+            if distance.contains_key(&f)
+                || project.function(f).kind == crate::summary::FunctionKind::Module
             {
-                distance[caller as usize] = Some((d + 1, at, i));
-                queue.push_back(caller);
+                continue;
+            }
+            let reached = edges.iter().find_map(|edge| {
+                distance
+                    .get(&edge.callee)
+                    .filter(|(d, _, _)| *d == depth - 1)
+                    .map(|&(_, at, i)| (depth, at, i))
+            });
+            if let Some(entry) = reached {
+                found.push((f, entry));
             }
         }
+        distance.extend(found);
     }
     let mut out = Vec::new();
     for (m, module) in project.modules.iter().enumerate() {
@@ -83,20 +88,20 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
         }
         let summary = project.function(body);
         let file = module.file;
-        for start in &summary.processes.starts {
+        for start in &summary.processes().starts {
             if !start.guarded && breaks_under_spawn(model, file, start) {
                 out.push(report(model, body, start.range, None, start));
             }
         }
-        let guards = &summary.processes.main_guards;
+        let guards = &summary.processes().main_guards;
         for edge in &project.edges[body as usize] {
             if guards.iter().any(|g| g.contains_range(edge.site)) {
                 continue;
             }
-            let Some((d, at, i)) = distance[edge.callee as usize] else {
+            let Some(&(d, at, i)) = distance.get(&edge.callee) else {
                 continue;
             };
-            let start = &project.function(at).processes.starts[i];
+            let start = &project.function(at).processes().starts[i];
             let via = (at, d + 1);
             out.push(report(model, body, edge.site, Some(via), start));
         }

@@ -28,7 +28,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut seen: HashSet<(FuncId, TextRange)> = HashSet::new();
     // Values passed as a `Process` argument.
     for function in 0..project.functions.len() as FuncId {
-        let calls = &project.function(function).processes.calls;
+        let calls = &project.function(function).processes().calls;
         for call in calls.iter().filter(|c| c.api == Api::Process) {
             let Some(target) = &call.target else {
                 continue;
@@ -62,7 +62,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
                         matches!(target, Callee::Method { .. })
                             && project.function(f).kind == FunctionKind::Method,
                     );
-                    for update in &project.function(f).processes.value_updates {
+                    for update in &project.function(f).processes().value_updates {
                         if update.locked
                             || update.base
                                 != (UpdateBase::Param {
@@ -81,15 +81,15 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
         }
     }
     // Module-level values updated by code that runs in several processes at once.
-    for f in 0..project.functions.len() as FuncId {
-        let Some(&root) = model.reach.roots_of[f as usize].first() else {
+    for f in model.reach.reached() {
+        let Some(&root) = model.reach.roots_of(f).first() else {
             continue;
         };
         let root = &project.roots[root as usize];
         if !(root.many || project.group_many[root.group as usize]) {
             continue;
         }
-        for update in &project.function(f).processes.value_updates {
+        for update in &project.function(f).processes().value_updates {
             let UpdateBase::Global { name } = &update.base else {
                 continue;
             };

@@ -73,7 +73,7 @@ fn primitive(class: &str) -> (&'static str, &'static str) {
 fn direct(model: &Model, problem: &ShippedProblem, class: &str) -> Diagnostic {
     let project = model.project;
     let file = project.file_of(problem.function);
-    let call = &project.function(problem.function).processes.calls[problem.call];
+    let call = &project.function(problem.function).processes().calls[problem.call];
     let shipment = &call.sent[problem.shipment];
     let subject = match &shipment.name {
         Some(name) => format!("`{name}` (a `{class}`)"),
@@ -127,7 +127,7 @@ fn holds(model: &Model, span: Span, problems: &[&ShippedProblem]) -> Diagnostic 
         unreachable!("a held thread primitive");
     };
     let short = crate::project::roots::short_name(&project.class(*class).qualname);
-    let call = &project.function(first.function).processes.calls[first.call];
+    let call = &project.function(first.function).processes().calls[first.call];
     let shipment = &call.sent[first.shipment];
     let site = Span::new(project.file_of(first.function), call.range);
     let how = match shipment.role {
@@ -152,7 +152,7 @@ fn holds(model: &Model, span: Span, problems: &[&ShippedProblem]) -> Diagnostic 
         ))
         .with_confidence(Confidence::Medium);
     for problem in problems.iter().take(3) {
-        let call = &project.function(problem.function).processes.calls[problem.call];
+        let call = &project.function(problem.function).processes().calls[problem.call];
         let shipment = &call.sent[problem.shipment];
         diagnostic.related.push(Related {
             span: Span::new(project.file_of(problem.function), shipment.range),
@@ -180,19 +180,19 @@ fn globals(model: &Model) -> Vec<Diagnostic> {
     let project = model.project;
     let mut out = Vec::new();
     let mut seen: HashSet<(String, FuncId)> = HashSet::new();
-    for child in 0..project.functions.len() as FuncId {
-        for &root in &model.reach.roots_of[child as usize] {
+    for child in model.reach.reached() {
+        for &root in model.reach.roots_of(child) {
             let root = &project.roots[root as usize];
             let Some((spawner, _)) = root.spawner else {
                 continue;
             };
-            for (loc, range) in &project.function(child).processes.global_syncs {
+            for (loc, range) in &project.function(child).processes().global_syncs {
                 let Some((name, class)) = global_primitive(model, loc) else {
                     continue;
                 };
                 let parent_use = project
                     .function(spawner)
-                    .processes
+                    .processes()
                     .global_syncs
                     .iter()
                     .find(|(l, _)| global_primitive(model, l).is_some_and(|(n, _)| n == name))

@@ -54,7 +54,7 @@ pub fn check(model: &Model, shipped: &[ShippedProblem]) -> Vec<Diagnostic> {
 /// When the value is pickled, for a message.
 pub fn when(model: &Model, problem: &ShippedProblem) -> String {
     let project = model.project;
-    let call = &project.function(problem.function).processes.calls[problem.call];
+    let call = &project.function(problem.function).processes().calls[problem.call];
     let shipment = &call.sent[problem.shipment];
     if let Some(pickler) = &problem.pickler {
         return format!("which the caller pickles with `{pickler}.dumps`");
@@ -106,7 +106,7 @@ fn direct(model: &Model, problem: &ShippedProblem) -> Diagnostic {
     let project = model.project;
     let function = problem.function;
     let file = project.file_of(function);
-    let call = &project.function(function).processes.calls[problem.call];
+    let call = &project.function(function).processes().calls[problem.call];
     let shipment = &call.sent[problem.shipment];
     let what = problem.problem.describe();
     let subject = match &shipment.name {
@@ -163,7 +163,7 @@ fn holds(model: &Model, span: Span, problems: &[&ShippedProblem]) -> Diagnostic 
         unreachable!("grouped by the attribute of a held problem");
     };
     let short = crate::project::roots::short_name(&project.class(*class).qualname);
-    let call = &project.function(first.function).processes.calls[first.call];
+    let call = &project.function(first.function).processes().calls[first.call];
     let shipment = &call.sent[first.shipment];
     let site = Span::new(project.file_of(first.function), call.range);
     let how = match shipment.role {
@@ -192,7 +192,7 @@ fn holds(model: &Model, span: Span, problems: &[&ShippedProblem]) -> Diagnostic 
         ))
         .with_confidence(Confidence::Medium);
     for problem in problems.iter().take(3) {
-        let call = &project.function(problem.function).processes.calls[problem.call];
+        let call = &project.function(problem.function).processes().calls[problem.call];
         let shipment = &call.sent[problem.shipment];
         diagnostic.related.push(Related {
             span: Span::new(project.file_of(problem.function), shipment.range),
