@@ -139,20 +139,6 @@ declare_rules! {
         "A shared container is iterated while another thread may change its size.";
     SharedDecoratorState => "SN205", "shared-decorator-state", Races, Warning,
         "A context manager used as a decorator keeps per-call state on the one shared instance.";
-    FutureResultIgnored => "SN601", "future-result-ignored", Futures, Warning,
-        "The future of a submitted task is dropped: an exception the task raises is never seen.";
-    ExecutorMapResultIgnored => "SN602", "executor-map-result-ignored", Futures, Warning,
-        "The iterator of `executor.map` / `pool.imap` is dropped: the tasks' exceptions are never seen.";
-    WaitOnOwnExecutor => "SN603", "wait-on-own-executor", Futures, Error,
-        "A task on a thread pool waits for another task of the same pool: when every worker waits, nothing runs.";
-    LoopCallFromThread => "SN701", "loop-call-from-thread", Asyncio, Error,
-        "Code running on a plain thread calls an event-loop or asyncio API that only the loop's thread may call.";
-    BlockingCallInAsync => "SN702", "blocking-call-in-async", Asyncio, Warning,
-        "A coroutine makes a blocking call, directly or through sync helpers: every task on the loop waits.";
-    ThreadLockAcrossAwait => "SN704", "thread-lock-across-await", Asyncio, Error,
-        "A `threading` lock is held across an `await`: another task that takes it blocks the loop thread.";
-    AsyncioRunInRunningLoop => "SN705", "asyncio-run-in-running-loop", Asyncio, Error,
-        "`asyncio.run()` or `run_until_complete()` is reachable from a coroutine: it raises RuntimeError.";
     ProcessStartWithoutMainGuard => "SN501", "process-start-without-main-guard", Multiprocessing, Error,
         "Processes are started when the module is imported, outside `if __name__ == \"__main__\":`.";
     UnpicklableProcessCallable => "SN502", "unpicklable-process-callable", Multiprocessing, Error,
@@ -171,6 +157,20 @@ declare_rules! {
         "A pool or executor is created without `with` and never closed or shut down.";
     ForkWithThreads => "SN509", "fork-with-threads", Multiprocessing, Warning,
         "The process forks while a thread the program started may be running.";
+    FutureResultIgnored => "SN601", "future-result-ignored", Futures, Warning,
+        "The future of a submitted task is dropped: an exception the task raises is never seen.";
+    ExecutorMapResultIgnored => "SN602", "executor-map-result-ignored", Futures, Warning,
+        "The iterator of `executor.map` / `pool.imap` is dropped: the tasks' exceptions are never seen.";
+    WaitOnOwnExecutor => "SN603", "wait-on-own-executor", Futures, Error,
+        "A task on a thread pool waits for another task of the same pool: when every worker waits, nothing runs.";
+    LoopCallFromThread => "SN701", "loop-call-from-thread", Asyncio, Error,
+        "Code running on a plain thread calls an event-loop or asyncio API that only the loop's thread may call.";
+    BlockingCallInAsync => "SN702", "blocking-call-in-async", Asyncio, Warning,
+        "A coroutine makes a blocking call, directly or through sync helpers: every task on the loop waits.";
+    ThreadLockAcrossAwait => "SN704", "thread-lock-across-await", Asyncio, Error,
+        "A `threading` lock is held across an `await`: another task that takes it blocks the loop thread.";
+    AsyncioRunInRunningLoop => "SN705", "asyncio-run-in-running-loop", Asyncio, Error,
+        "`asyncio.run()` or `run_until_complete()` is reachable from a coroutine: it raises RuntimeError.";
 }
 
 /// Whether a rule's findings come with a fix that `--fix` can apply (ruff's names and wording).

@@ -537,7 +537,9 @@ impl<'a> Builder<'a> {
     }
 
     fn facts(&mut self) -> &mut ProcessFacts {
-        self.summary().process_facts.get_or_insert_with(Default::default)
+        self.summary()
+            .process_facts
+            .get_or_insert_with(Default::default)
     }
 
     /// Whether the statement being walked is inside the module's main guard.

@@ -8,7 +8,8 @@
 //! method of the class closes it or uses it other than to give it work. A `ProcessPoolExecutor`
 //! or `ThreadPoolExecutor` shuts down by itself once nothing refers to it; one kept on `self` is
 //! reported when the class has a method that releases its resources (`close`, `shutdown`,
-//! `stop`, `__exit__`, `__del__`...) that forgets the executor. Test code is left alone.
+//! `stop`, `__exit__`, `__del__`...) that forgets the executor and one of its methods gives the
+//! executor tasks (an executor starts its workers for its first tasks). Test code is left alone.
 //!
 //! ## Why is this bad?
 //! A pool's workers keep running until it is closed. The `multiprocessing` documentation warns
@@ -51,6 +52,8 @@ fn pool_made(checker: &Checker, expr: &Expr, shadowed: &[String]) -> Option<(&'s
 struct Uses {
     closed: bool,
     escapes: bool,
+    /// Given tasks (`submit`, `map`): an executor starts its workers only for tasks.
+    given_work: bool,
 }
 
 /// Walks code noting how `matches` expressions are used.
@@ -108,6 +111,8 @@ impl<'a> Visitor<'a> for UseWalker<'_> {
                     self.uses.escapes = true;
                 } else if CLOSING.contains(&attribute.attr.as_str()) {
                     self.uses.closed = true;
+                } else if matches!(attribute.attr.as_str(), "submit" | "map") {
+                    self.uses.given_work = true;
                 }
             }
             // `pool is None`: a test, no use.
@@ -291,6 +296,7 @@ pub fn check_class(checker: &mut Checker, def: &ast::StmtClassDef) {
         }
         let mut closed = false;
         let mut escapes = false;
+        let mut given_work = false;
         for method in &methods {
             let Some(this) = receiver(method) else {
                 continue;
@@ -302,6 +308,11 @@ pub fn check_class(checker: &mut Checker, def: &ast::StmtClassDef) {
             let uses = uses_in(&method.body, &is_it);
             closed |= uses.closed;
             escapes |= uses.escapes;
+            given_work |= uses.given_work;
+        }
+        // An executor never given a task in its class has started no worker to leak.
+        if executor && !given_work {
+            continue;
         }
         if !closed && !escapes {
             report(
