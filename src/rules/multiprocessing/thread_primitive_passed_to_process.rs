@@ -31,18 +31,18 @@ pub fn check(model: &Model, shipped: &[ShippedProblem]) -> Vec<Diagnostic> {
             Problem::ThreadPrimitive(class) => {
                 out.push(direct(model, problem, class));
             }
-            Problem::Holds { span, what, .. } if what.is_thread_primitive() => {
-                // An object that carries a lock is only a problem where it is pickled.
-                if problem.pickled != Pickled::Inherited {
-                    held.entry((
-                        span.file.0,
-                        span.range.start().to_u32(),
-                        span.range.end().to_u32(),
-                    ))
-                    .or_insert_with(|| (*span, Vec::new()))
-                    .1
-                    .push(problem);
-                }
+            // An object that carries a lock is only a problem where it is pickled.
+            Problem::Holds { span, what, .. }
+                if what.is_thread_primitive() && problem.pickled != Pickled::Inherited =>
+            {
+                held.entry((
+                    span.file.0,
+                    span.range.start().to_u32(),
+                    span.range.end().to_u32(),
+                ))
+                .or_insert_with(|| (*span, Vec::new()))
+                .1
+                .push(problem);
             }
             _ => {}
         }
