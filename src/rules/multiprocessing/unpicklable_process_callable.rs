@@ -5,7 +5,8 @@
 //! class or a `functools.partial` of one given as a `Process` target, a pool's or executor's
 //! initializer or a pool or executor task; and arguments, `initargs` and task arguments that are
 //! (or are objects holding) lambdas, nested functions, open files, modules or generators, or
-//! `multiprocessing` locks, queues and shared values given to a pool task.
+//! `multiprocessing` locks, queues and shared values given to a pool task. A test's `Process`
+//! under the platform's default start method is left alone: it runs where its suite does.
 //!
 //! ## Why is this bad?
 //! Pool and executor tasks are pickled under every start method. A `Process` (its target and
@@ -29,7 +30,10 @@ pub fn check(model: &Model, shipped: &[ShippedProblem]) -> Vec<Diagnostic> {
     // Objects whose attribute is the problem: one finding per attribute, at the attribute.
     let mut held: BTreeMap<(u32, u32, u32), (Span, Vec<&ShippedProblem>)> = BTreeMap::new();
     for problem in shipped {
-        if problem.problem.is_thread_primitive() || problem.pickled == Pickled::Inherited {
+        if problem.problem.is_thread_primitive()
+            || problem.pickled == Pickled::Inherited
+            || tests_platform_default(model, problem)
+        {
             continue;
         }
         if let Problem::Holds { span, .. } = &problem.problem {
@@ -49,6 +53,21 @@ pub fn check(model: &Model, shipped: &[ShippedProblem]) -> Vec<Diagnostic> {
         out.push(holds(model, span, &problems));
     }
     out
+}
+
+/// A test that starts a `Process` with the platform's default start method: it exercises the
+/// start method of the platform its suite runs on (tests named for `fork` checking what a forked
+/// child inherits), unlike library code, which runs wherever its users do. Pool tasks are pickled
+/// under every start method and stay reported.
+fn tests_platform_default(model: &Model, problem: &ShippedProblem) -> bool {
+    let project = model.project;
+    let call = &project.function(problem.function).processes().calls[problem.call];
+    problem.pickled == Pickled::UnderSpawn
+        && model
+            .methods
+            .effective(project.file_of(problem.function), call.method)
+            .is_none()
+        && project.is_test_module(project.functions[problem.function as usize].0 as usize)
 }
 
 /// When the value is pickled, for a message.
