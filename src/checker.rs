@@ -103,9 +103,16 @@ impl<'a> Checker<'a> {
             || self.rules.any_in(crate::rules::Family::Locks)
             || self.rules.contains(Rule::SharedDecoratorState)
             || self.rules.contains(Rule::ThreadLockAcrossAwait)
+            || self.rules.contains(Rule::PoolResultAfterWith)
+            || self.rules.contains(Rule::PoolNotClosed)
         {
             self.module_body = &module.body;
             thread_api::on_module(&mut self, &module.body);
+            crate::rules::multiprocessing::pool_result_after_with::check(
+                &mut self,
+                &module.body,
+                &[],
+            );
             self.visit_body(&module.body);
         }
         (self.diagnostics, self.deferred)
@@ -199,6 +206,7 @@ impl<'a> Visitor<'a> for Checker<'a> {
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match stmt {
             Stmt::ClassDef(def) => {
                 thread_api::on_class_def(self, def);
+                crate::rules::multiprocessing::pool_not_closed::check_class(self, def);
                 crate::rules::races::shared_decorator_state::check(self, def);
                 for decorator in &def.decorator_list {
                     self.visit_decorator(decorator);
@@ -219,6 +227,15 @@ impl<'a> Visitor<'a> for Checker<'a> {
                 thread_api::on_function_def(self, def);
                 crate::rules::asyncio::on_function_def(self, def);
                 locks::on_function_def(self, def);
+                let params: Vec<String> = def
+                    .parameters
+                    .iter()
+                    .map(|p| p.name().to_string())
+                    .collect();
+                crate::rules::multiprocessing::pool_result_after_with::check(
+                    self, &def.body, &params,
+                );
+                crate::rules::multiprocessing::pool_not_closed::check_function(self, def);
                 for decorator in &def.decorator_list {
                     self.visit_decorator(decorator);
                 }

@@ -28,7 +28,9 @@ use crate::project::Project;
 use crate::python::ast::{self, Expr, Pattern, Stmt};
 use crate::python::visitor::transformer::{self, Transformer};
 use crate::python::{self, visitor, TextRange, TextSize, Visitor};
-use crate::rules::{self, gil, locks, races, thread_api, unused_noqa, Family, Rule, RuleSet};
+use crate::rules::{
+    self, gil, locks, multiprocessing, races, thread_api, unused_noqa, Family, Rule, RuleSet,
+};
 use crate::semantic::SemanticModel;
 use crate::source::{display_name, FileId, SourceFile, SourceFiles, Span};
 use crate::summary::{self, ModuleSummary};
@@ -135,6 +137,16 @@ pub fn finish(outcomes: Vec<FileOutcome>, settings: &dyn SettingsFor) -> CheckRe
             &files,
             project_settings.rules,
         ));
+        if multiprocessing::any_project_rule(project_settings.rules) {
+            let target_version =
+                |file: FileId| settings.settings_for(&files.get(file).path).target_version;
+            diagnostics.extend(multiprocessing::check(
+                &project,
+                &files,
+                project_settings.rules,
+                &target_version,
+            ));
+        }
     }
 
     // Each file's rules, after its configuration's `per-file-ignores`.
@@ -479,6 +491,7 @@ fn needs_project(rules: RuleSet) -> bool {
             .iter()
             .any(|&rule| rules.contains(rule))
         || rules.any_in(Family::Gil)
+        || multiprocessing::any_project_rule(rules)
 }
 
 /// Whether files need summaries: for the project rules, or for the class hierarchy that decides

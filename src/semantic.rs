@@ -232,9 +232,30 @@ impl SemanticModel {
                 }
                 Stmt::Try(node) => {
                     self.collect_module_bindings(&node.body);
+                    // `try: import x` / `except ImportError: x = None`: the fallback does not
+                    // hide what the import binds.
+                    let mut imported = Vec::new();
                     for handler in &node.handlers {
                         let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                        for stmt in &handler.body {
+                            if let Stmt::Assign(assign) = stmt {
+                                for target in &assign.targets {
+                                    if let Expr::Name(name) = target {
+                                        if let Some(b @ Binding::Import(_)) =
+                                            self.module_bindings.get(name.id.as_str())
+                                        {
+                                            imported.push((name.id.to_string(), b.clone()));
+                                        }
+                                    }
+                                }
+                            }
+                        }
                         self.collect_module_bindings(&handler.body);
+                    }
+                    for (name, binding) in imported {
+                        if self.module_bindings.get(&name) == Some(&Binding::Value) {
+                            self.module_bindings.insert(name, binding);
+                        }
                     }
                     self.collect_module_bindings(&node.orelse);
                     self.collect_module_bindings(&node.finalbody);

@@ -695,7 +695,8 @@ impl Project {
     }
 }
 
-/// Whether a module name is test code (`tests/…`, `test_*.py`, `*_test.py`, `conftest.py`).
+/// Whether a module of this dotted name is test code (`tests/…`, `test_*.py`, `*_test.py`,
+/// `conftest.py`).
 pub fn is_test_module_name(module: &str) -> bool {
     let parts: Vec<&str> = module.split('.').collect();
     // `t/unit/...`, `t/integration/...`: the celery family's test layout.

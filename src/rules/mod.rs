@@ -4,8 +4,9 @@
 //! its family, its default severity and a one-line summary. Its Markdown doc lives in
 //! `rules/<CODE>-<name>.md` and is embedded in the binary. The check itself lives in one file per
 //! rule under the family's module: `thread_api` (SN1xx) runs on each file's AST in the per-file
-//! phase; `races` (SN2xx), `gil` (SN4xx), `futures` (SN6xx) and `asyncio` (SN7xx) run on the
-//! linked project model (SN704 on the AST); `locks` (SN3xx) has rules of both kinds.
+//! phase; `races` (SN2xx), `gil` (SN4xx), `multiprocessing` (SN5xx), `futures` (SN6xx) and
+//! `asyncio` (SN7xx) run on the linked project model (SN507, SN508 and SN704 on the AST); `locks`
+//! (SN3xx) has rules of both kinds.
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,6 +19,7 @@ pub mod asyncio;
 pub mod futures;
 pub mod locks;
 pub mod gil;
+pub mod multiprocessing;
 pub mod races;
 pub mod thread_api;
 pub mod unused_noqa;
@@ -172,6 +174,24 @@ declare_rules! {
         "A pool or executor is created on every loop pass or every call of code that runs many times, paying its start-up each time.";
     ProcessMapWithoutChunksize => "SN405", "process-map-without-chunksize", Gil, Info,
         "A process pool maps cheap work over many items one item per message: pickling and messages cost more than the work.";
+    ProcessStartWithoutMainGuard => "SN501", "process-start-without-main-guard", Multiprocessing, Error,
+        "Processes are started when the module is imported, outside `if __name__ == \"__main__\":`.";
+    UnpicklableProcessCallable => "SN502", "unpicklable-process-callable", Multiprocessing, Error,
+        "What goes to a process cannot be pickled: a lambda, a nested function, an open file, a module, a generator.";
+    ChildProcessMutatesParentState => "SN503", "child-process-mutates-parent-state", Multiprocessing, Error,
+        "A child process changes state the parent reads afterwards; the parent never sees the change.";
+    JoinBeforeQueueDrain => "SN504", "join-before-queue-drain", Multiprocessing, Error,
+        "The parent joins a process that puts on a `multiprocessing` queue before reading the queue.";
+    ThreadPrimitivePassedToProcess => "SN505", "thread-primitive-passed-to-process", Multiprocessing, Error,
+        "A `threading` lock, event or condition, or a `queue.Queue`, is given to a process.";
+    SharedValueNonatomicUpdate => "SN506", "shared-value-nonatomic-update", Multiprocessing, Error,
+        "`v.value += ...` on a shared `Value` or `Array` in several processes without its lock.";
+    PoolResultAfterWith => "SN507", "pool-result-after-with", Multiprocessing, Error,
+        "Results of a pool's async methods are read after its `with` block, which terminated the pool.";
+    PoolNotClosed => "SN508", "pool-not-closed", Multiprocessing, Warning,
+        "A pool or executor is created without `with` and never closed or shut down.";
+    ForkWithThreads => "SN509", "fork-with-threads", Multiprocessing, Warning,
+        "The process forks while a thread the program started may be running.";
     FutureResultIgnored => "SN601", "future-result-ignored", Futures, Warning,
         "The future of a submitted task is dropped: an exception the task raises is never seen.";
     ExecutorMapResultIgnored => "SN602", "executor-map-result-ignored", Futures, Warning,

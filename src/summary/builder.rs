@@ -282,6 +282,8 @@ pub(super) struct Frame {
     pub futures: super::futures::FuturesFrame,
     /// What [`super::asyncio`] tracks while walking the function.
     pub asyncio: super::asyncio::AsyncioFrame,
+    /// What the multiprocessing facts need while walking.
+    pub processes: super::processes::ProcessFrame,
 }
 
 pub(super) struct Builder<'a> {
@@ -450,6 +452,7 @@ impl<'a> Builder<'a> {
             catches_key_error: 0,
             futures: Default::default(),
             asyncio: Default::default(),
+            processes: Default::default(),
         });
         self.body(body);
         self.finish_spawns();
@@ -464,6 +467,7 @@ impl<'a> Builder<'a> {
             })
             .unwrap_or_default();
         self.summarize_work(body, &flags);
+        self.finish_processes();
         if kind != FunctionKind::Module {
             let fresh = returns_fresh(self.semantic, body, &self.frame().owned);
             self.functions[index].returns_fresh = fresh;
@@ -693,6 +697,7 @@ impl<'a> Builder<'a> {
         self.futures_in_call(call, qualified.as_deref());
         self.asyncio_in_call(call, qualified.as_deref());
         self.note_lock_call(call, qualified.as_deref());
+        self.process_call(call, qualified.as_deref());
         if let Expr::Attribute(attribute) = &*call.func {
             let method = attribute.attr.as_str();
             self.sync_in_call(call, &attribute.value, method);
@@ -943,6 +948,7 @@ impl<'a> Builder<'a> {
                 })
                 .map(|(a, t)| (a.clone(), t.clone()))
                 .collect(),
+            held_unpicklable: self.held_attrs(def),
         };
         summary.lock_attrs.sort();
         summary.lock_attrs.dedup();
@@ -1139,11 +1145,13 @@ impl<'a> Builder<'a> {
             catches_key_error: 0,
             futures: Default::default(),
             asyncio: Default::default(),
+            processes: Default::default(),
         });
         self.visit_expr(&lambda.body);
         self.finish_spawns();
         self.finish_futures(&[]);
         self.finish_asyncio(&[]);
+        self.finish_processes();
         self.frames.pop();
     }
 }
@@ -1653,6 +1661,7 @@ impl<'a> Builder<'a> {
             Stmt::AugAssign(assign) => {
                 self.visit_expr(&assign.value);
                 self.target(&assign.target, Some(&assign.value), true, assign.range());
+                self.process_update(&assign.target, &assign.value, true);
             }
             Stmt::AnnAssign(assign) => {
                 if let Some(value) = &assign.value {
@@ -1688,6 +1697,7 @@ impl<'a> Builder<'a> {
                 // goes on (`if x: lock.release(); return` keeps it held after): a release or an
                 // acquire in one branch only is not a lock held on every path.
                 let before = self.frame().held.clone();
+                self.process_if(node);
                 self.test(&node.test);
                 let after_test = self.frame().held.clone();
                 // `if not lock.acquire(False): return`: the lock is held where the test fails.
@@ -1778,6 +1788,7 @@ impl<'a> Builder<'a> {
                 };
                 let pushed = element.is_some();
                 self.frame_mut().loop_elements.extend(element);
+                self.process_for(node);
                 self.in_loop(node.range(), &node.body);
                 if pushed {
                     self.frame_mut().loop_elements.pop();
@@ -1815,7 +1826,9 @@ impl<'a> Builder<'a> {
                         pools += 1;
                     }
                 }
+                let locking = self.process_with_enter(node);
                 self.with_locks(locks, &node.body);
+                self.process_with_exit(locking);
                 let frame = self.frame_mut();
                 let keep = frame.with_ends.len() - pools;
                 frame.with_ends.truncate(keep);
@@ -1935,6 +1948,7 @@ impl<'a> Builder<'a> {
         self.frame_mut().assigning = previous;
         for target in &assign.targets {
             self.target(target, Some(value), false, assign.range());
+            self.process_update(target, value, false);
         }
         self.note_lock_assignment(assign);
         // `pending = self._pending`: the local is another name for the shared location.
@@ -1956,6 +1970,9 @@ impl<'a> Builder<'a> {
                     frame.aliases.remove(target.id.as_str());
                 }
             }
+        }
+        for target in &assign.targets {
+            self.process_binding(target, value);
         }
         let binding = match self.value_type(value) {
             Some(ty) => Binding::Instance(ty),
@@ -2164,6 +2181,7 @@ impl<'a> Builder<'a> {
                 self.property_read(attribute);
             }
         }
+        self.process_expr(expr);
         match expr {
             Expr::Call(call) => {
                 self.call(call);

@@ -25,6 +25,8 @@
 //!   condition waits and notifies, blocking calls, calls of callables from outside, polling loops.
 //! - [`work`]: what the function spends its time on (loops that compute, calls nothing can name,
 //!   the pools it creates), for the effect inference and the GIL rules.
+//! - [`processes`]: what goes to processes (and is pickled), where they start and with which
+//!   start method, queues joined before they are read, shared `Value` updates.
 
 mod acquisitions;
 pub mod asyncio;
@@ -34,6 +36,7 @@ mod effects;
 pub mod futures;
 mod locations;
 mod locks;
+pub mod processes;
 mod scope;
 mod spawns;
 mod sync;
@@ -51,6 +54,7 @@ pub use acquisitions::{
 };
 pub use builder::summarize;
 pub use locks::{is_thread_lock_type, lock_like_name, ConditionLock, LockKind};
+pub use scope::target_names as scope_target_names;
 pub use work::{
     CallEffect, LoopFact, PoolFact, PoolLifetime, ProcessMapFact, WorkDetails, WorkFacts,
 };
@@ -472,9 +476,22 @@ pub struct FunctionSummary {
     pub locking: LockFacts,
     /// What its own code spends its time on: loops, unknown calls, pools (see [`work`]).
     pub work: WorkFacts,
+    /// What it does with processes (the SN5xx rules), when it does anything: most functions do
+    /// not, and the facts stay out of memory for them ([`FunctionSummary::processes`]).
+    #[serde(skip)]
+    pub process_facts: Option<Box<processes::ProcessFacts>>,
 }
 
+/// The facts of a function that does nothing with processes.
+static NO_PROCESS_FACTS: std::sync::LazyLock<processes::ProcessFacts> =
+    std::sync::LazyLock::new(processes::ProcessFacts::default);
+
 impl FunctionSummary {
+    /// What the function does with processes.
+    pub fn processes(&self) -> &processes::ProcessFacts {
+        self.process_facts.as_deref().unwrap_or(&NO_PROCESS_FACTS)
+    }
+
     /// A summary with nothing recorded yet.
     pub fn new(
         qualname: String,
@@ -513,6 +530,7 @@ impl FunctionSummary {
             thread_api: thread_api::ThreadApiFacts::default(),
             locking: LockFacts::default(),
             work: WorkFacts::default(),
+            process_facts: None,
         }
     }
 }
@@ -561,6 +579,9 @@ pub struct ClassSummary {
     /// Attributes whose class is known (`self.events = BoundedList()`, `events: BoundedList`):
     /// iterating an object runs its class's `__iter__`, not a builtin container's.
     pub attr_classes: Vec<(String, String)>,
+    /// Attributes holding what pickle cannot serialize (a lock, an open file, a module...).
+    #[serde(skip)]
+    pub held_unpicklable: Vec<processes::HeldAttr>,
 }
 
 /// What the project phase needs to know of one module.
