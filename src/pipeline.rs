@@ -113,7 +113,7 @@ pub fn finish(outcomes: Vec<FileOutcome>, settings: &dyn SettingsFor) -> CheckRe
     let files = SourceFiles::new(sources);
 
     let project_settings = settings.project_settings();
-    if needs_project(project_settings.rules) || !deferred.is_empty() {
+    if needs_project(project_settings.rules) {
         let project = Project::link(summaries, project_settings);
         diagnostics.extend(races::check(&project, &files, project_settings.rules));
         diagnostics.extend(decide_deferred(&project, deferred));
@@ -127,6 +127,10 @@ pub fn finish(outcomes: Vec<FileOutcome>, settings: &dyn SettingsFor) -> CheckRe
             &files,
             project_settings.rules,
         ));
+    } else if !deferred.is_empty() {
+        // Only the class hierarchy is wanted: no roots, no contexts, no project rules.
+        let project = Project::hierarchy(summaries);
+        diagnostics.extend(decide_deferred(&project, deferred));
     }
 
     // Each file's rules, after its configuration's `per-file-ignores`.

@@ -748,3 +748,34 @@ fn gitlab_paths_are_relative_to_the_ci_project_dir() {
         .unwrap();
     assert_eq!(path_of(in_ci), "sub/pkg/broken.py");
 }
+
+/// With only the thread-subclass rules selected, no project rule runs: the project phase links
+/// the class hierarchy alone, and subclasses of `Thread` subclasses from other modules are still
+/// recognised, as with every rule selected.
+#[test]
+fn subclass_rules_alone_still_see_bases_in_other_modules() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects/subclasses");
+    let run = |select: &str| {
+        let output = assert_cmd::Command::cargo_bin("snarl")
+            .unwrap()
+            .current_dir(&dir)
+            .args(["check", "--no-cache", "--output-format", "concise"])
+            .args(["--select", select])
+            .output()
+            .unwrap();
+        let found: Vec<String> = common::findings(&String::from_utf8(output.stdout).unwrap())
+            .into_iter()
+            .filter(|f| f.ends_with("SN103") || f.ends_with("SN104") || f.ends_with("SN105"))
+            .collect();
+        found
+    };
+    let expected = strings(&[
+        "subclasses/main.py SN103",
+        "subclasses/workers.py SN104",
+        "subclasses/workers.py SN105",
+        "subclasses/workers.py SN104",
+    ]);
+    for select in ["SN103,SN104,SN105", "SN1", "ALL"] {
+        assert_eq!(run(select), expected, "--select {select}");
+    }
+}
