@@ -779,3 +779,29 @@ fn subclass_rules_alone_still_see_bases_in_other_modules() {
         assert_eq!(run(select), expected, "--select {select}");
     }
 }
+
+/// The project phase (linking, races grouped and checked in parallel) gives the same bytes
+/// whatever the number of threads, run after run: every project fixture, in every format that
+/// carries related locations.
+#[test]
+fn project_findings_are_identical_across_runs_and_thread_counts() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects");
+    for format in ["full", "json", "sarif"] {
+        let run = |threads: &str| {
+            let output = assert_cmd::Command::cargo_bin("snarl")
+                .unwrap()
+                .current_dir(&dir)
+                .args(["check", "--no-cache", "--output-format", format])
+                .args(["--threads", threads])
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(1), "{format}");
+            (output.stdout, output.stderr)
+        };
+        let one = run("1");
+        assert!(one.0.len() > 1000, "{format}");
+        for threads in ["2", "4", "1", "4"] {
+            assert!(run(threads) == one, "{format} with --threads {threads}");
+        }
+    }
+}
