@@ -116,7 +116,7 @@ pub fn finish(outcomes: Vec<FileOutcome>, settings: &dyn SettingsFor) -> CheckRe
     let files = SourceFiles::new(sources);
 
     let project_settings = settings.project_settings();
-    if needs_project(project_settings.rules) || !deferred.is_empty() {
+    if needs_project(project_settings.rules) {
         let project = Project::link(summaries, project_settings);
         diagnostics.extend(races::check(&project, &files, project_settings.rules));
         diagnostics.extend(thread_api::check_project(
@@ -147,6 +147,10 @@ pub fn finish(outcomes: Vec<FileOutcome>, settings: &dyn SettingsFor) -> CheckRe
                 &target_version,
             ));
         }
+    } else if !deferred.is_empty() {
+        // Only the class hierarchy is wanted: no roots, no contexts, no project rules.
+        let project = Project::hierarchy(summaries);
+        diagnostics.extend(decide_deferred(&project, deferred));
     }
 
     // Each file's rules, after its configuration's `per-file-ignores`.

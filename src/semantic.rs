@@ -107,6 +107,8 @@ pub struct SemanticModel {
     module_bindings: HashMap<String, Binding>,
     pub classes: Vec<ClassInfo>,
     class_by_range: HashMap<TextRange, usize>,
+    /// The first class of each qualified name: a lookup by name per call must not scan them all.
+    class_by_qualname: HashMap<String, usize>,
     /// Functions and methods of the file (`pkg.mod.f`, `pkg.mod.C.m`) that may return something
     /// callable (a nested function, a lambda, a `partial`, a name or attribute): factories.
     factories: HashMap<String, bool>,
@@ -309,6 +311,9 @@ impl SemanticModel {
                         })
                         .collect();
                     let index = self.classes.len();
+                    self.class_by_qualname
+                        .entry(qualname.clone())
+                        .or_insert(index);
                     self.classes.push(ClassInfo {
                         name: def.name.to_string(),
                         qualname,
@@ -697,7 +702,9 @@ impl SemanticModel {
     }
 
     pub fn class_by_qualname(&self, qualname: &str) -> Option<&ClassInfo> {
-        self.classes.iter().find(|class| class.qualname == qualname)
+        self.class_by_qualname
+            .get(qualname)
+            .map(|&index| &self.classes[index])
     }
 
     /// The model's record of the class defined by `def`.

@@ -748,3 +748,60 @@ fn gitlab_paths_are_relative_to_the_ci_project_dir() {
         .unwrap();
     assert_eq!(path_of(in_ci), "sub/pkg/broken.py");
 }
+
+/// With only the thread-subclass rules selected, no project rule runs: the project phase links
+/// the class hierarchy alone, and subclasses of `Thread` subclasses from other modules are still
+/// recognised, as with every rule selected.
+#[test]
+fn subclass_rules_alone_still_see_bases_in_other_modules() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects/subclasses");
+    let run = |select: &str| {
+        let output = assert_cmd::Command::cargo_bin("snarl")
+            .unwrap()
+            .current_dir(&dir)
+            .args(["check", "--no-cache", "--output-format", "concise"])
+            .args(["--select", select])
+            .output()
+            .unwrap();
+        let found: Vec<String> = common::findings(&String::from_utf8(output.stdout).unwrap())
+            .into_iter()
+            .filter(|f| f.ends_with("SN103") || f.ends_with("SN104") || f.ends_with("SN105"))
+            .collect();
+        found
+    };
+    let expected = strings(&[
+        "subclasses/main.py SN103",
+        "subclasses/workers.py SN104",
+        "subclasses/workers.py SN105",
+        "subclasses/workers.py SN104",
+    ]);
+    for select in ["SN103,SN104,SN105", "SN1", "ALL"] {
+        assert_eq!(run(select), expected, "--select {select}");
+    }
+}
+
+/// The project phase (linking, races grouped and checked in parallel) gives the same bytes
+/// whatever the number of threads, run after run: every project fixture, in every format that
+/// carries related locations.
+#[test]
+fn project_findings_are_identical_across_runs_and_thread_counts() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/projects");
+    for format in ["full", "json", "sarif"] {
+        let run = |threads: &str| {
+            let output = assert_cmd::Command::cargo_bin("snarl")
+                .unwrap()
+                .current_dir(&dir)
+                .args(["check", "--no-cache", "--output-format", format])
+                .args(["--threads", threads])
+                .output()
+                .unwrap();
+            assert_eq!(output.status.code(), Some(1), "{format}");
+            (output.stdout, output.stderr)
+        };
+        let one = run("1");
+        assert!(one.0.len() > 1000, "{format}");
+        for threads in ["2", "4", "1", "4"] {
+            assert!(run(threads) == one, "{format} with --threads {threads}");
+        }
+    }
+}

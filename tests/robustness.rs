@@ -326,3 +326,35 @@ fn files_with_a_coding_declaration_are_decoded_as_cpython_does() {
         "{stdout}"
     );
 }
+
+/// Hostile files side by side: each becomes a clear finding or is checked like any other, and the
+/// run goes on to the next. A NUL byte is a syntax error (CPython rejects it too), random bytes are
+/// unreadable, a lone BOM is an empty module, a 10 MB line is a line, a directory named `x.py` is
+/// a directory (its files are checked), and a symlink loop is not followed.
+#[test]
+fn hostile_files_in_one_tree_each_get_their_finding() {
+    let project = Project::new("hostile-tree");
+    project.write("nul.py", b"x = 1\0\ny = 2\n");
+    // Bytes that are not UTF-8 at offset 5, whatever follows.
+    let mut random: Vec<u8> = b"x = 1".to_vec();
+    random.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8 | 0x80));
+    project.write("random.py", random);
+    project.write("bom.py", b"\xef\xbb\xbf");
+    project.write("long.py", format!("x = \"{}\"\n", "a".repeat(10_000_000)));
+    project.write("x.py/inner.py", "y = (\n");
+    std::fs::create_dir_all(project.path("loop")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("../loop", project.path("loop/self")).unwrap();
+    let (code, findings, stderr) = project.check(&["--no-cache"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        findings,
+        strings(&[
+            "nul.py SN001",
+            "nul.py SN001",
+            "random.py SN002",
+            "x.py/inner.py SN001"
+        ])
+    );
+    assert_eq!(stderr, "");
+}

@@ -33,6 +33,11 @@ impl Project {
             if !self.packages.contains(package) {
                 self.packages.insert(package.to_string());
             }
+            let mut kinds = HashMap::default();
+            for (name, kind) in &module.global_kinds {
+                kinds.entry(name.clone()).or_insert(*kind);
+            }
+            self.global_kinds.push(kinds);
             self.first_function.push(self.functions.len() as FuncId);
             for (f, function) in module.functions.iter().enumerate() {
                 let id = self.functions.len() as FuncId;
@@ -538,11 +543,7 @@ impl Project {
             Loc::Global { name } => {
                 let (module, var) = name.rsplit_once('.')?;
                 let &m = self.module_by_name.get(module)?;
-                self.modules[m as usize]
-                    .global_kinds
-                    .iter()
-                    .find(|(g, _)| g == var)
-                    .map(|(_, kind)| *kind)
+                self.global_kinds[m as usize].get(var).copied()
             }
             Loc::Cell { .. } => None,
         }

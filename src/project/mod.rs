@@ -73,6 +73,9 @@ pub struct Edge {
 pub struct Project {
     pub modules: Vec<ModuleSummary>,
     module_by_name: HashMap<String, u32>,
+    /// Per module, the container kind of each global (the first the summary gives): looked up
+    /// once per access, so it must not scan the module's globals.
+    global_kinds: Vec<HashMap<String, crate::summary::ContainerKind>>,
     /// The top-level packages (and top-level modules) of the project.
     packages: HashSet<String>,
     /// A module-level instance of each class that has one: (module, index in its instances).
@@ -121,9 +124,28 @@ pub struct Project {
 impl Project {
     /// Links `modules` and runs the propagation.
     pub fn link(modules: Vec<ModuleSummary>, settings: &Settings) -> Self {
+        let mut project = Self::hierarchy(modules);
+        project.resolve_edges();
+        project.find_roots(&settings.concurrent);
+        project.compute_windows();
+        project.compute_param_locks();
+        project.compute_decorator_locks();
+        project.contexts = vec![Context::default(); project.functions.len()];
+        project.propagate();
+        project.spread_multiplicity();
+        project.infer_work();
+        project.find_repetitions();
+        project
+    }
+
+    /// The summaries indexed by name, with the class hierarchy, and nothing else: no call edges,
+    /// roots or contexts. Enough to decide the AST findings that wait for a base class in another
+    /// module, when no project rule runs.
+    pub fn hierarchy(modules: Vec<ModuleSummary>) -> Self {
         let mut project = Project {
             modules,
             module_by_name: HashMap::default(),
+            global_kinds: Vec::new(),
             packages: HashSet::default(),
             module_instances: HashMap::default(),
             functions: Vec::new(),
@@ -152,16 +174,6 @@ impl Project {
             repetitions: Vec::new(),
         };
         project.index();
-        project.resolve_edges();
-        project.find_roots(&settings.concurrent);
-        project.compute_windows();
-        project.compute_param_locks();
-        project.compute_decorator_locks();
-        project.contexts = vec![Context::default(); project.functions.len()];
-        project.propagate();
-        project.spread_multiplicity();
-        project.infer_work();
-        project.find_repetitions();
         project
     }
 

@@ -9,7 +9,7 @@
 //! threads), the public functions of modules that keep a lock, and what the `concurrent` setting
 //! names. Roots that run as one thread of control share a group.
 
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::link::Target;
 use super::{ClassId, FuncId, Project, RootId};
@@ -355,6 +355,21 @@ impl Project {
 
     /// Intent: the public methods of classes meant to be shared.
     fn intent_roots(&mut self, explicit_entries: &HashSet<FuncId>) {
+        // The entries by the class owning them, once: each class asks for its family's.
+        let mut entries_by_class: HashMap<ClassId, Vec<FuncId>> = HashMap::default();
+        for &f in explicit_entries {
+            if let Some(&k) = self
+                .function(f)
+                .class
+                .as_deref()
+                .and_then(|owner| self.class_by_name.get(owner))
+            {
+                entries_by_class.entry(k).or_default().push(f);
+            }
+        }
+        for entries in entries_by_class.values_mut() {
+            entries.sort_unstable();
+        }
         for c in 0..self.classes.len() as ClassId {
             if self.is_test_module(self.classes[c as usize].0 as usize) {
                 continue;
@@ -395,7 +410,7 @@ impl Project {
                 .map(|(_, f)| *f);
             // What the class's own threads run on the object (their loop and the methods it
             // calls on `self`) is the threads' code, not its users' API.
-            let internal = self.reached_on_self(explicit_entries, c);
+            let internal = self.reached_on_self(&entries_by_class, c);
             let mut group = RootId::MAX;
             for (name, entry) in methods {
                 if sole.is_some_and(|sole| sole != entry) || internal.contains(&entry) {
@@ -437,17 +452,21 @@ impl Project {
         }
     }
 
-    /// The methods of `class` (or its family) that the explicit roots among `entries` running
+    /// The methods of `class` (or its family) that the explicit roots of its family (by class)
     /// on it reach through calls on `self`.
-    fn reached_on_self(&self, entries: &HashSet<FuncId>, class: ClassId) -> HashSet<FuncId> {
-        let family = |f: FuncId| {
-            self.function(f).class.as_deref().is_some_and(|owner| {
-                self.class_by_name
-                    .get(owner)
-                    .is_some_and(|&k| k == class || self.mro(class).contains(&k))
-            })
-        };
-        let mut stack: Vec<FuncId> = entries.iter().copied().filter(|&f| family(f)).collect();
+    fn reached_on_self(
+        &self,
+        entries_by_class: &HashMap<ClassId, Vec<FuncId>>,
+        class: ClassId,
+    ) -> HashSet<FuncId> {
+        let mut family: Vec<ClassId> = vec![class];
+        family.extend(self.mro(class).iter().copied().filter(|&k| k != class));
+        let mut stack: Vec<FuncId> = family
+            .iter()
+            .filter_map(|k| entries_by_class.get(k))
+            .flatten()
+            .copied()
+            .collect();
         let mut seen: HashSet<FuncId> = stack.iter().copied().collect();
         while let Some(f) = stack.pop() {
             let calls = &self.function(f).calls;

@@ -27,10 +27,12 @@
 //! characters their visible pictures, so columns line up; widths count wide characters as two.
 //! Colors only when asked for.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::ops::Range;
+use std::rc::Rc;
 
 use unicode_width::UnicodeWidthChar;
 
@@ -94,8 +96,9 @@ pub fn write(
         color: options.color,
         unsafe_fixes: options.unsafe_fixes,
     };
+    let lines = LineTable::default();
     for diagnostic in diagnostics {
-        out.write_all(render(diagnostic, files, &style).as_bytes())?;
+        out.write_all(render(diagnostic, files, &lines, &style).as_bytes())?;
         writeln!(out)?;
     }
     Ok(())
@@ -114,7 +117,12 @@ struct Annotation {
 }
 
 /// One finding, rendered; every line ends with a newline.
-fn render(diagnostic: &Diagnostic, files: &SourceFiles, style: &Style) -> String {
+fn render(
+    diagnostic: &Diagnostic,
+    files: &SourceFiles,
+    table: &LineTable,
+    style: &Style,
+) -> String {
     let mut out = String::new();
     let safe_fix = super::fixable(diagnostic, style.unsafe_fixes);
     let _ = writeln!(
@@ -132,6 +140,7 @@ fn render(diagnostic: &Diagnostic, files: &SourceFiles, style: &Style) -> String
     let primary_file = files.get(diagnostic.span.file);
     let mut annotations = vec![annotation(
         primary_file,
+        table,
         diagnostic.span.range,
         String::new(),
         true,
@@ -146,6 +155,7 @@ fn render(diagnostic: &Diagnostic, files: &SourceFiles, style: &Style) -> String
     for related in unique.iter().take(MAX_RELATED) {
         annotations.push(annotation(
             files.get(related.span.file),
+            table,
             related.span.range,
             escape_control(&related.message).into_owned(),
             false,
@@ -180,7 +190,7 @@ fn render(diagnostic: &Diagnostic, files: &SourceFiles, style: &Style) -> String
             // Nothing to show (an unreadable file): the location is all there is.
             continue;
         }
-        write_snippet(&mut out, file, &here, index == 0, width, style);
+        write_snippet(&mut out, file, table, &here, index == 0, width, style);
     }
 
     if let Some(help) = &diagnostic.help {
@@ -208,8 +218,14 @@ fn render(diagnostic: &Diagnostic, files: &SourceFiles, style: &Style) -> String
 }
 
 /// The annotation of `range` in `file`: which lines show it.
-fn annotation(file: &SourceFile, range: TextRange, label: String, primary: bool) -> Annotation {
-    let lines = line_ranges(&file.text);
+fn annotation(
+    file: &SourceFile,
+    table: &LineTable,
+    range: TextRange,
+    label: String,
+    primary: bool,
+) -> Annotation {
+    let lines = table.of(file);
     let start_line = line_of(&lines, range.start().to_usize());
     let end_line = if range.is_empty() {
         start_line
@@ -255,12 +271,13 @@ fn gutter_width(annotations: &[Annotation]) -> usize {
 fn write_snippet(
     out: &mut String,
     file: &SourceFile,
+    table: &LineTable,
     annotations: &[&Annotation],
     with_context: bool,
     width: usize,
     style: &Style,
 ) {
-    let lines = line_ranges(&file.text);
+    let lines = table.of(file);
     // Which lines to show: each annotation's, context around the primary's.
     let mut shown: BTreeMap<usize, ()> = BTreeMap::new();
     let mut cut_after: Vec<usize> = Vec::new();
@@ -362,6 +379,23 @@ fn write_source_line(
         let _ = writeln!(out, "{}{bar}", style.gutter(&number));
     } else {
         let _ = writeln!(out, "{}{bar} {text}", style.gutter(&number));
+    }
+}
+
+/// Each file's line ranges, split once per report: splitting the whole file again for every
+/// finding made reports on a big file with many findings quadratic.
+#[derive(Default)]
+struct LineTable {
+    files: RefCell<HashMap<FileId, Rc<Vec<Range<usize>>>>>,
+}
+
+impl LineTable {
+    fn of(&self, file: &SourceFile) -> Rc<Vec<Range<usize>>> {
+        self.files
+            .borrow_mut()
+            .entry(file.id)
+            .or_insert_with(|| Rc::new(line_ranges(&file.text)))
+            .clone()
     }
 }
 

@@ -17,8 +17,8 @@ use crate::diagnostic::Severity;
 
 pub mod asyncio;
 pub mod futures;
-pub mod locks;
 pub mod gil;
+pub mod locks;
 pub mod multiprocessing;
 pub mod races;
 pub mod thread_api;

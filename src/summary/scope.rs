@@ -14,10 +14,17 @@ use crate::python::{visitor, Visitor};
 use crate::semantic::{for_each_nested_body, Scopes, SemanticModel};
 
 pub fn collect_module_globals(body: &[Stmt], out: &mut Vec<String>) {
+    // A set beside the list: asking the list whether it holds a name made a module with many
+    // globals quadratic.
+    let mut seen: HashSet<String> = out.iter().cloned().collect();
+    collect_module_globals_into(body, out, &mut seen);
+}
+
+fn collect_module_globals_into(body: &[Stmt], out: &mut Vec<String>, seen: &mut HashSet<String>) {
     for stmt in body {
         let mut add = |target: &Expr| {
             for name in target_names(target) {
-                if !out.contains(&name) {
+                if seen.insert(name.clone()) {
                     out.push(name);
                 }
             }
@@ -27,7 +34,7 @@ pub fn collect_module_globals(body: &[Stmt], out: &mut Vec<String>) {
             Stmt::AnnAssign(assign) if assign.value.is_some() => add(&assign.target),
             Stmt::AugAssign(assign) => add(&assign.target),
             Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-            _ => for_each_nested_body(stmt, |body| collect_module_globals(body, out)),
+            _ => for_each_nested_body(stmt, |body| collect_module_globals_into(body, out, seen)),
         }
     }
 }

@@ -65,7 +65,12 @@ pub fn is_explicit(project: &Project, threads: &AccessThreads) -> bool {
 
 /// Every race finding of the project.
 pub fn check(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diagnostic> {
-    let groups = shared_accesses(project);
+    // The shared accesses are the costly part; SN109 alone (`--select SN1`) does not need them.
+    let groups = if rules.any_in(crate::rules::Family::Races) {
+        shared_accesses(project)
+    } else {
+        BTreeMap::new()
+    };
     let mut diagnostics: Vec<Diagnostic> = groups
         .par_iter()
         .flat_map_iter(|(loc, accesses)| {
