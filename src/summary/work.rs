@@ -912,6 +912,18 @@ impl WorkScan<'_, '_> {
         self.note_caller_work(call);
         // A pool made and used in one expression (`Pool().map(f, xs)`) is never shut down; one
         // handed to a call (`stack.enter_context(Pool())`) lives on there.
+        // `atexit.register(pool.terminate)`, `self.addCleanup(pool.close)`: the closing is
+        // handed to code that runs it later.
+        for argument in call.arguments.args.iter() {
+            if let Expr::Attribute(method) = argument {
+                if matches!(method.attr.as_str(), "shutdown" | "close" | "terminate") {
+                    for index in self.pool_of(&method.value).to_vec() {
+                        self.scoped.insert(index);
+                        self.ends.entry(index).or_insert(call.range());
+                    }
+                }
+            }
+        }
         if let Expr::Attribute(attribute) = &*call.func {
             if let Some(class) = self.builder.pool_class(&attribute.value) {
                 if !self.handled.contains(&attribute.value.range()) {

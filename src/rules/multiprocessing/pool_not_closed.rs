@@ -228,12 +228,15 @@ const RELEASING_METHODS: &[&str] = &[
 
 /// Test code creates pools to exercise them; leaks there are not the program's.
 fn in_tests(checker: &Checker) -> bool {
-    crate::project::roots::is_test_module_name(&checker.semantic.module_name)
+    crate::project::roots::is_test_module_name(&checker.semantic.module_name) || checker.in_test()
 }
 
 /// Checks the pools a function keeps in locals.
 pub fn check_function(checker: &mut Checker, def: &ast::StmtFunctionDef) {
-    if !checker.enabled(Rule::PoolNotClosed) || in_tests(checker) {
+    if !checker.enabled(Rule::PoolNotClosed)
+        || in_tests(checker)
+        || crate::checker::is_test_name(&def.name)
+    {
         return;
     }
     let params: Vec<String> = def

@@ -15,8 +15,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::{
-    confidence, describe_threads, flow, is_explicit, is_own_thread_intent, on_singleton, place,
-    shorten, threads_with_weak_intent, SharedAccess,
+    confidence, describe_threads, flow, is_explicit, is_explicit_thread, on_singleton, place,
+    shorten, threads_of, SharedAccess,
 };
 use crate::diagnostic::{Confidence, Diagnostic, Related};
 use crate::project::{binds_instance, FuncId, Project};
@@ -68,18 +68,19 @@ pub fn check(
                 .creates
                 .as_deref()
                 .is_some_and(|class| is_resource(project, class));
-            // Users of a class that merely runs a thread of its own count only for a member it
-            // makes lazily: two callers would each make one.
-            let mut threads =
-                threads_with_weak_intent(project, function, pair.check, pair.via_self, &loc);
-            if !(pair.lazy_init && creates_resource) {
-                threads
-                    .threads
-                    .retain(|t| !is_own_thread_intent(project, t));
-            }
+            let mut threads = threads_of(project, function, pair.check, pair.via_self, &loc);
             let guarded_elsewhere = shared
                 .get(&loc)
                 .is_some_and(|accesses| accesses.iter().any(|a| !a.local_locks.is_empty()));
+            // Callers inferred from intent need evidence on the location itself (see
+            // `shared_accesses`); a member made lazily by a shared object is its own evidence.
+            if !(guarded_elsewhere
+                || project.is_class_attr(&loc)
+                || pair.lazy_init && creates_resource
+                || threads.crowded)
+            {
+                threads.threads.retain(|t| is_explicit_thread(project, t));
+            }
             // An update that computes from the tested value (`if stock[k] > 0: stock[k] -= 1`)
             // is wrong for the thread whose test went stale.
             let updates = matches!(

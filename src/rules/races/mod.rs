@@ -57,10 +57,19 @@ impl SharedAccess<'_> {
 /// Whether a thread the program starts (or the code beside it, or the `concurrent` setting)
 /// is among `threads`, rather than only callers inferred from intent.
 pub fn is_explicit(project: &Project, threads: &AccessThreads) -> bool {
-    threads.threads.iter().any(|t| match t {
+    threads
+        .threads
+        .iter()
+        .any(|t| is_explicit_thread(project, t))
+}
+
+/// Whether `thread` is a thread the program starts, the code beside one, or named by the
+/// `concurrent` setting (not callers inferred from intent).
+pub fn is_explicit_thread(project: &Project, thread: &Thread) -> bool {
+    match thread {
         Thread::Root(g) => project.roots[*g as usize].is_explicit(),
         Thread::Beside(_) => true,
-    })
+    }
 }
 
 /// Every race finding of the project.
@@ -124,31 +133,6 @@ pub fn check(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diag
 /// says its own attributes (only its class-level ones, when its locks live on the class) are
 /// reached from several threads, a module with a lock says so of its globals.
 pub fn threads_of(
-    project: &Project,
-    function: FuncId,
-    range: TextRange,
-    via_self: bool,
-    loc: &Loc,
-) -> AccessThreads {
-    let mut threads = threads_with_weak_intent(project, function, range, via_self, loc);
-    threads
-        .threads
-        .retain(|t| !is_own_thread_intent(project, t));
-    threads
-}
-
-/// Whether `thread` stands for the users of a class whose only evidence of sharing is that it
-/// runs a thread of its own.
-pub fn is_own_thread_intent(project: &Project, thread: &Thread) -> bool {
-    matches!(thread, Thread::Root(g) if matches!(
-        project.roots[*g as usize].kind,
-        RootKind::ClassIntent { scope: IntentScope::OwnThread, .. }
-    ))
-}
-
-/// [`threads_of`], keeping the users of classes that run a thread of their own (evidence only
-/// for members they make lazily).
-pub fn threads_with_weak_intent(
     project: &Project,
     function: FuncId,
     range: TextRange,
@@ -268,8 +252,10 @@ pub fn shared_accesses(project: &Project) -> BTreeMap<Loc, Vec<SharedAccess<'_>>
         }
     }
     // Inferred intent ("the class uses a lock") says the class is shared, not that each of its
-    // fields is. Code reached only through intent counts for a location with evidence of its
-    // own: some write to it takes a lock that guards it, or it lives on the class or the module.
+    // fields is. Callers inferred from intent count for a location with evidence of its own:
+    // some write to it takes a lock that guards it, or it lives on the class or the module.
+    // Without it, only the threads the program starts (and the code beside them) take part:
+    // state that one thread of the program keeps to itself is not raced by guessed callers.
     for (loc, accesses) in groups.iter_mut() {
         let evidence = project.is_class_attr(loc)
             || accesses.iter().any(|a| {
@@ -278,7 +264,15 @@ pub fn shared_accesses(project: &Project) -> BTreeMap<Loc, Vec<SharedAccess<'_>>
                         || (on_singleton(project, &a.threads) && is_update(a.access.kind)))
             });
         if !evidence {
-            accesses.retain(|a| a.is_explicit(project));
+            accesses.retain_mut(|a| {
+                if !a.is_explicit(project) {
+                    return false;
+                }
+                if !a.threads.crowded {
+                    a.threads.threads.retain(|t| is_explicit_thread(project, t));
+                }
+                true
+            });
         }
     }
     groups.retain(|_, accesses| accesses.iter().any(|a| a.access.kind.is_write()));
