@@ -21,6 +21,11 @@ use crate::python::{Ranged, TextRange};
 use crate::rules::Rule;
 
 pub fn check(checker: &mut Checker, def: &ast::StmtFunctionDef) {
+    // Tests drive acquire and release by hand to exercise a lock's protocol (`assert
+    // lock.acquire(False)`); a release there pairs with what the test asserted.
+    if checker.in_test() || crate::checker::is_test_name(&def.name) {
+        return;
+    }
     let locals = Locals::of(checker, &def.body);
     let mut blocks = Vec::new();
     super::syntax::blocks(&def.body, &mut blocks);
