@@ -267,6 +267,17 @@ impl<'p> LockModel<'p> {
         let n = project.functions.len();
         let mut queue: VecDeque<FuncId> = VecDeque::new();
         let mut queued = vec![false; n];
+        // Functions that test a lock with a non-blocking acquire (`if lock.acquire(False):`)
+        // call on knowing whether it is free: what their calls take of it is no re-entry.
+        let mut tries: HashMap<FuncId, Vec<LockId>> = HashMap::new();
+        for f in 0..n as FuncId {
+            let summary = project.function(f);
+            for acquisition in summary.locking.acquisitions.iter().filter(|a| !a.blocking) {
+                let loc = self.identity(f, &acquisition.lock);
+                let id = self.intern(loc);
+                tries.entry(f).or_default().push(id);
+            }
+        }
         for f in 0..n as FuncId {
             let summary = project.function(f);
             let mut own: Vec<(LockId, Fact)> = Vec::new();
@@ -327,8 +338,12 @@ impl<'p> LockModel<'p> {
                     callee: f,
                 };
                 let mut changed = false;
+                let tried = tries.get(&g).map(Vec::as_slice).unwrap_or_default();
                 let incoming: Vec<(LockId, Fact)> = self.takes.get(&f).cloned().unwrap_or_default();
                 for (id, fact) in incoming {
+                    if tried.contains(&id) {
+                        continue;
+                    }
                     if let Some(receiver) = self.carry(g, edge, fact.receiver) {
                         let fact = Fact {
                             step,
@@ -342,6 +357,9 @@ impl<'p> LockModel<'p> {
                     let incoming: Vec<(LockId, Fact)> =
                         self.takes_own.get(&f).cloned().unwrap_or_default();
                     for (id, fact) in incoming {
+                        if tried.contains(&id) {
+                            continue;
+                        }
                         if let Some(receiver) = self.carry(g, edge, fact.receiver) {
                             let fact = Fact {
                                 step,
@@ -803,8 +821,10 @@ impl<'p> LockModel<'p> {
             return false;
         };
         let here = self.threads_at(function, at);
-        self.sites[id as usize].iter().any(|&(g, range)| {
-            g != function && self.project.may_meet(&here, &self.threads_at(g, range))
+        self.sites.get(id as usize).is_some_and(|sites| {
+            sites.iter().any(|&(g, range)| {
+                g != function && self.project.may_meet(&here, &self.threads_at(g, range))
+            })
         })
     }
 

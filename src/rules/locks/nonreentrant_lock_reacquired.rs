@@ -7,7 +7,8 @@
 //! object: a module or class lock anywhere, an instance's lock through calls on that same
 //! instance (`self._lock` held, `self.flush()` takes `self._lock`). A `Condition()` has an `RLock`
 //! of its own and is quiet; a lock whose kind snarl cannot see is quiet too. A callable from
-//! outside called under the lock is SN309's.
+//! outside called under the lock is SN309's. Calls made by a function that tests the lock with a
+//! non-blocking acquire are no re-entry: it goes on only when the lock was free.
 //!
 //! ## Why is this bad?
 //! A `Lock` does not know who holds it: the second `acquire()` waits for a release that only the
