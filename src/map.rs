@@ -358,8 +358,18 @@ fn node(prefix: &str, text: &str) -> String {
     format!("{prefix}_{clean}")
 }
 
+/// One edge of the graph forms, its ends as node ids.
+struct GraphEdge {
+    from: String,
+    to: String,
+    /// The function an edge from a thread leads to: a node the graph declares there.
+    function: Option<String>,
+    label: String,
+}
+
 /// The edges of the graph forms: thread → entry function → state, labelled with locks.
-fn edges(map: &ConcurrencyMap) -> Vec<(String, String, String)> {
+fn edges(map: &ConcurrencyMap) -> Vec<GraphEdge> {
+    // (from, to, label, whether `to` is state), sorted by name.
     let mut out = BTreeSet::new();
     for state in &map.state {
         for u in &state.uses {
@@ -369,11 +379,29 @@ fn edges(map: &ConcurrencyMap) -> Vec<(String, String, String)> {
             } else {
                 format!("{} under {}", u.kind, u.locks.join(", "))
             };
-            out.insert((thread.clone(), u.function.clone(), String::new()));
-            out.insert((u.function.clone(), state.location.clone(), label));
+            out.insert((thread, u.function.clone(), String::new(), false));
+            out.insert((u.function.clone(), state.location.clone(), label, true));
         }
     }
-    out.into_iter().collect()
+    out.into_iter()
+        .map(|(from, to, label, to_state)| {
+            if to_state {
+                GraphEdge {
+                    from: node("f", &from),
+                    to: node("s", &to),
+                    function: None,
+                    label,
+                }
+            } else {
+                GraphEdge {
+                    from: node("t", &from),
+                    to: node("f", &to),
+                    function: Some(to),
+                    label,
+                }
+            }
+        })
+        .collect()
 }
 
 fn mermaid(map: &ConcurrencyMap) -> String {
@@ -396,26 +424,20 @@ fn mermaid(map: &ConcurrencyMap) -> String {
             state.location
         );
     }
-    let threads: BTreeSet<&str> = map.threads.iter().map(|t| t.id.as_str()).collect();
-    for (from, to, label) in edges(map) {
-        let from_id = if threads.contains(from.as_str()) {
-            node("t", &from)
-        } else {
-            node("f", &from)
-        };
-        let is_state = map.state.iter().any(|s| s.location == to);
-        let to_id = if is_state {
-            node("s", &to)
-        } else {
-            node("f", &to)
-        };
-        if !is_state {
-            let _ = writeln!(out, "  {to_id}[\"{to}\"]");
+    for GraphEdge {
+        from,
+        to,
+        function,
+        label,
+    } in edges(map)
+    {
+        if let Some(function) = function {
+            let _ = writeln!(out, "  {to}[\"{function}\"]");
         }
         if label.is_empty() {
-            let _ = writeln!(out, "  {from_id} --> {to_id}");
+            let _ = writeln!(out, "  {from} --> {to}");
         } else {
-            let _ = writeln!(out, "  {from_id} -- \"{label}\" --> {to_id}");
+            let _ = writeln!(out, "  {from} -- \"{label}\" --> {to}");
         }
     }
     out
@@ -446,23 +468,17 @@ fn dot(map: &ConcurrencyMap) -> String {
             state.location
         );
     }
-    let threads: BTreeSet<&str> = map.threads.iter().map(|t| t.id.as_str()).collect();
-    for (from, to, label) in edges(map) {
-        let from_id = if threads.contains(from.as_str()) {
-            node("t", &from)
-        } else {
-            node("f", &from)
-        };
-        let is_state = map.state.iter().any(|s| s.location == to);
-        let to_id = if is_state {
-            node("s", &to)
-        } else {
-            node("f", &to)
-        };
-        if !is_state {
-            let _ = writeln!(out, "  {to_id} [label=\"{to}\"];");
+    for GraphEdge {
+        from,
+        to,
+        function,
+        label,
+    } in edges(map)
+    {
+        if let Some(function) = function {
+            let _ = writeln!(out, "  {to} [label=\"{function}\"];");
         }
-        let _ = writeln!(out, "  {from_id} -> {to_id} [label=\"{label}\"];");
+        let _ = writeln!(out, "  {from} -> {to} [label=\"{label}\"];");
     }
     out.push_str("}\n");
     out
