@@ -11,7 +11,7 @@
 //! lazy in the same way, and a pool terminated before its tasks run (a `with Pool()` block ends
 //! with `terminate()`) never runs them at all.
 
-use super::{code, resolves_exactly, task_is_known, task_label};
+use super::{code, losable_task, task_label, LosableTask};
 use crate::diagnostic::{Confidence, Diagnostic};
 use crate::project::{FuncId, Project};
 use crate::rules::Rule;
@@ -29,19 +29,10 @@ pub fn check(project: &Project, files: &SourceFiles, out: &mut Vec<Diagnostic>) 
             if !dropped.source.is_iterator() {
                 continue;
             }
-            if !task_is_known(project, &dropped.target) {
+            let Some(LosableTask { targets, exact }) = losable_task(project, &dropped.target)
+            else {
                 continue;
-            }
-            let (targets, _) = project.resolve(&dropped.target);
-            // What an attribute was seen to hold says nothing of what its users put there.
-            let exact = resolves_exactly(project, &dropped.target, &targets);
-            if exact
-                && targets
-                    .iter()
-                    .all(|&t| project.function(t).futures().catches_all)
-            {
-                continue;
-            }
+            };
             let span = Span::new(file, dropped.range);
             let call = code(files, span);
             let task = task_label(project, &dropped.target, &targets);

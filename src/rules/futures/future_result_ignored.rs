@@ -12,7 +12,7 @@
 //! `get()`) raises it again. A future nobody keeps drops it silently: the task failed, and the
 //! program goes on as if it had succeeded.
 
-use super::{code, resolves_exactly, task_is_known, task_label};
+use super::{code, losable_task, task_label, LosableTask};
 use crate::diagnostic::{Confidence, Diagnostic};
 use crate::project::{FuncId, Project};
 use crate::rules::Rule;
@@ -30,19 +30,10 @@ pub fn check(project: &Project, files: &SourceFiles, out: &mut Vec<Diagnostic>) 
             if dropped.source.is_iterator() {
                 continue;
             }
-            if !task_is_known(project, &dropped.target) {
+            let Some(LosableTask { targets, exact }) = losable_task(project, &dropped.target)
+            else {
                 continue;
-            }
-            let (targets, _) = project.resolve(&dropped.target);
-            // What an attribute was seen to hold says nothing of what its users put there.
-            let exact = resolves_exactly(project, &dropped.target, &targets);
-            if exact
-                && targets
-                    .iter()
-                    .all(|&t| project.function(t).futures().catches_all)
-            {
-                continue;
-            }
+            };
             let span = Span::new(file, dropped.range);
             let call = code(files, span);
             let task = task_label(project, &dropped.target, &targets);

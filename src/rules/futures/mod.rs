@@ -15,14 +15,35 @@ mod executor_map_result_ignored;
 mod future_result_ignored;
 mod wait_on_own_executor;
 
-/// Whether a dropped future's task is worth reporting: `submit(work(x))` hands the pool what
-/// `work(x)` returns, which SN101 reports when it is no callable; an unresolved factory says
-/// nothing of the task.
-pub fn task_is_known(project: &Project, target: &Callee) -> bool {
-    !matches!(target, Callee::Returned { .. }) || !project.resolve(target).0.is_empty()
+/// Every SN6xx finding of the project.
+/// The functions a dropped task runs, when what it raises can be lost: its target is known and
+/// is not exactly functions that catch everything.
+pub struct LosableTask {
+    pub targets: Vec<FuncId>,
+    /// The target resolves to exactly these functions (not through what an attribute was seen to
+    /// hold, which says nothing of what its users put there).
+    pub exact: bool,
 }
 
-/// Every SN6xx finding of the project.
+/// What a dropped future or iterator of `target` can lose, if anything.
+pub fn losable_task(project: &Project, target: &Callee) -> Option<LosableTask> {
+    let (targets, _) = project.resolve(target);
+    // `submit(work(x))` hands the pool what `work(x)` returns, which SN101 reports when it is no
+    // callable; an unresolved factory says nothing of the task.
+    if matches!(target, Callee::Returned { .. }) && targets.is_empty() {
+        return None;
+    }
+    let exact = resolves_exactly(project, target, &targets);
+    if exact
+        && targets
+            .iter()
+            .all(|&t| project.function(t).futures().catches_all)
+    {
+        return None;
+    }
+    Some(LosableTask { targets, exact })
+}
+
 pub fn check(project: &Project, files: &SourceFiles, rules: RuleSet) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if rules.contains(Rule::FutureResultIgnored) {
