@@ -15,9 +15,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::pickling::{Pickled, Problem, ShippedProblem};
-use super::unpicklable_process_callable::{capitalize_first, receiver, when};
+use super::unpicklable_process_callable::{capitalize_first, pickled_at, receiver, when};
 use super::{receives, Model};
-use crate::diagnostic::{Confidence, Diagnostic, Related};
+use crate::diagnostic::{Confidence, Diagnostic};
 use crate::project::FuncId;
 use crate::rules::Rule;
 use crate::source::Span;
@@ -151,17 +151,9 @@ fn holds(model: &Model, span: Span, problems: &[&ShippedProblem]) -> Diagnostic 
             "Use `{equivalent}()` if the processes share it, or drop `{attr}` from what pickles (`__getstate__`) and make a new one in the child."
         ))
         .with_confidence(Confidence::Medium);
-    for problem in problems.iter().take(3) {
-        let call = &project.function(problem.function).processes().calls[problem.call];
-        let shipment = &call.sent[problem.shipment];
-        diagnostic.related.push(Related {
-            span: Span::new(project.file_of(problem.function), shipment.range),
-            message: format!(
-                "a `{short}` is pickled here for {}",
-                receiver(shipment.role, call.api)
-            ),
-        });
-    }
+    diagnostic
+        .related
+        .extend(pickled_at(project, problems, short));
     diagnostic
 }
 

@@ -210,21 +210,36 @@ fn holds(model: &Model, span: Span, problems: &[&ShippedProblem]) -> Diagnostic 
             "Keep only picklable values in `{short}.{attr}`, or leave it out of what pickles with `__getstate__`. {help}"
         ))
         .with_confidence(Confidence::Medium);
-    for problem in problems.iter().take(3) {
-        let call = &project.function(problem.function).processes().calls[problem.call];
-        let shipment = &call.sent[problem.shipment];
-        diagnostic.related.push(Related {
-            span: Span::new(project.file_of(problem.function), shipment.range),
-            message: format!(
-                "a `{short}` is pickled here for {}",
-                receiver(shipment.role, call.api)
-            ),
-        });
-    }
+    diagnostic
+        .related
+        .extend(pickled_at(project, problems, short));
     diagnostic
 }
 
 /// Who receives what a call ships: "the process", "the pool's workers".
+/// Where the first few of `problems` pickle an object of the class `short`, as related locations.
+pub fn pickled_at(
+    project: &crate::project::Project,
+    problems: &[&ShippedProblem],
+    short: &str,
+) -> Vec<Related> {
+    problems
+        .iter()
+        .take(3)
+        .map(|problem| {
+            let call = &project.function(problem.function).processes().calls[problem.call];
+            let shipment = &call.sent[problem.shipment];
+            Related {
+                span: Span::new(project.file_of(problem.function), shipment.range),
+                message: format!(
+                    "a `{short}` is pickled here for {}",
+                    receiver(shipment.role, call.api)
+                ),
+            }
+        })
+        .collect()
+}
+
 pub fn receiver(role: Role, api: crate::summary::processes::Api) -> &'static str {
     let _ = role;
     api.describe()
